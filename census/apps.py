@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CensusConfig(AppConfig):
+    name = "census"
+    verbose_name = "Census"

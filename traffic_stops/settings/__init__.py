@@ -1,0 +1,1 @@
+"""Settings package: ``base`` plus one overlay per environment (dev, test, production)."""

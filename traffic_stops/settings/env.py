@@ -1,0 +1,82 @@
+"""Small helpers to read typed values from the environment (loaded from ``.env``)."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+STATE_KEYS = ("nc", "md", "il")
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/traffic_stops"
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+
+
+def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def url_with_database(url: str, database: str) -> str:
+    """Return ``url`` pointing at another database on the same server.
+
+    Works for host URLs and for socket URLs that carry the host in the query string.
+    """
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def database_settings() -> dict[str, dict]:
+    """Build ``DATABASES``: the primary DB plus one database per state.
+
+    Each state URL defaults to the primary URL with the database name
+    ``traffic_stops_<state>``.
+    """
+    primary_url = env_str("DATABASE_URL") or DEFAULT_DATABASE_URL
+    databases = {"default": parse_database_url(primary_url)}
+    for state in STATE_KEYS:
+        alias = f"traffic_stops_{state}"
+        state_url = env_str(f"DATABASE_URL_{state.upper()}") or url_with_database(
+            primary_url, alias
+        )
+        databases[alias] = parse_database_url(state_url)
+    return databases
+
+
+def parse_database_url(url: str) -> dict:
+    """Parse a database URL; a socket directory given as ``?host=`` becomes ``HOST``."""
+    config = dj_database_url.parse(url, conn_max_age=60)
+    options = config.setdefault("OPTIONS", {})
+    if "host" in options:
+        config["HOST"] = options.pop("host")
+    if "port" in options:
+        config["PORT"] = options.pop("port")
+    return config
