@@ -57,6 +57,23 @@ class Agency(BaseAgency):
         pass
 
 
+class AgencyAlias(models.Model):
+    """Maps a raw ``AgencyDescription`` (renamed or misspelled) onto an existing agency.
+
+    Every import resolves raw names through this table before assigning new ids.
+    """
+
+    raw_name = models.CharField(max_length=100, unique=True)
+    agency = models.ForeignKey(Agency, related_name="aliases", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name_plural = "agency aliases"
+        ordering = ("raw_name",)
+
+    def __str__(self) -> str:
+        return f"{self.raw_name} → {self.agency.name}"
+
+
 class Stop(models.Model):
     stop_id = models.PositiveIntegerField(primary_key=True)
     agency_description = models.CharField(max_length=100)

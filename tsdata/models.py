@@ -58,6 +58,9 @@ class StateFacts(models.Model):
     total_agencies = models.PositiveIntegerField(default=0)
     start_date = models.CharField(max_length=20, default="")
     end_date = models.CharField(max_length=20, default="")
+    # Bumped by every successful import of the state: API cache keys and ETags use it.
+    data_version = models.PositiveIntegerField(default=0)
+    data_updated = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "state facts"
