@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from importlib import import_module
 
 from django.contrib.auth import get_user_model
 
-# state key -> callable(force: bool) -> message; state apps register their demo loaders.
-DEMO_LOADERS: dict[str, Callable[[bool], str]] = {}
+from tsdata.states import STATE_KEYS
 
 
 def admin_user_ensure(*, username: str, password: str) -> bool:
@@ -24,8 +24,11 @@ def admin_user_ensure(*, username: str, password: str) -> bool:
 
 
 def demo_data_load(*, force: bool = False) -> Iterator[str]:
-    """Run each registered state demo loader; yields one message per state."""
-    if not DEMO_LOADERS:
-        yield "No sample-data loaders are registered yet."
-    for state, loader in DEMO_LOADERS.items():
-        yield f"{state}: {loader(force)}"
+    """Run each state's ``<state>.demo.demo_load(force=...)``; one message per state."""
+    for state in STATE_KEYS:
+        try:
+            module = import_module(f"{state}.demo")
+        except ModuleNotFoundError:
+            yield f"{state}: no sample-data loader yet"
+            continue
+        yield f"{state}: {module.demo_load(force=force)}"

@@ -1,0 +1,1 @@
+"""Shared import machinery: staging schema, streaming COPY, swap, post-load steps."""
