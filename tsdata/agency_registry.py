@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from django.db import models, transaction
+from django.db.models import Max
 
 CROSSWALK_HEADER = ["Agency Code", "Agency Name", "GEOID"]
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
@@ -79,12 +80,14 @@ def agency_crosswalk_apply(
                 )
             owners[name] = code
         created = updated = 0
+        next_id = (agency_model.objects.using(using).aggregate(top=Max("id"))["top"] or 0) + 1
         for code, name, geoid in sorted(rows, key=lambda row: agency_name_rank_key(row[1])):
             agency = existing.get(code)
             if agency is None:
                 agency_model.objects.using(using).create(
-                    code=code, name=name, census_profile_id=geoid
+                    id=next_id, code=code, name=name, census_profile_id=geoid
                 )
+                next_id += 1
                 created += 1
                 continue
             if (agency.name, agency.census_profile_id) != (name, geoid):
@@ -135,7 +138,10 @@ class AgencyResolver:
     def resolve(self, code: str) -> tuple[int, str]:
         found = self.by_code.get(code)
         if found is None:
-            agency = self.agency_model.objects.using(self.using).create(code=code, name=code)
+            manager = self.agency_model.objects.using(self.using)
+            next_id = (manager.aggregate(top=Max("id"))["top"] or 0) + 1
+            agency = manager.create(id=next_id, code=code, name=code)
+            sequence_advance(self.agency_model, using=self.using)
             found = self.by_code[code] = (agency.pk, agency.name)
             self.created.append(code)
         return found

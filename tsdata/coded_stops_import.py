@@ -67,7 +67,16 @@ def coded_stops_import(
     counts = report.file(file_label)
     codes_seen: set[str] = set()
 
+    source_errors: list[BaseException] = []
+
     def chunks() -> Iterator[bytes]:
+        try:
+            yield from rows_encode()
+        except Exception as exc:  # psycopg2 would hide it inside a COPY error message
+            source_errors.append(exc)
+            raise
+
+    def rows_encode() -> Iterator[bytes]:
         stop_id = 0
         lines: list[str] = []
         for row, reason in normalized_rows(resolver.names()):
@@ -101,9 +110,14 @@ def coded_stops_import(
     with staging_import(state, [stop_table], report=report) as staging:
         staging.execute("SET TIME ZONE %s", [state_config(state).tz_name])
         with report.phase("stream and copy"):
-            copied = staging.copy_rows(
-                stop_table, list(config.columns), BytesIterReader(chunks()), csv=False
-            )
+            try:
+                copied = staging.copy_rows(
+                    stop_table, list(config.columns), BytesIterReader(chunks()), csv=False
+                )
+            except Exception:
+                if source_errors:  # the raw file's problem, not the database's
+                    raise source_errors[0] from None
+                raise
         staging.execute("RESET TIME ZONE")
         if counts.loaded == 0:
             raise ValueError(f"{file_label}: no stop survived normalisation; nothing to load")
