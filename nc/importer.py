@@ -1,0 +1,438 @@
+"""NC raw extract → staging tables: the five tab-delimited files, validated in SQL.
+
+Each file is streamed from the zip (never extracted) into a raw-lines table
+(``tsdata.imports.rawlines``), then one ``INSERT ... SELECT`` per table splits on tabs,
+trims, ignores extra fields, validates every field and casts; a second pass writes the
+excluded lines (rejected with a reason, cut off before 2002, or children of excluded
+rows) to ``import_rejects``. Row counts are checked (read = loaded + rejected + cut off
++ outside the subset) before the shared machinery builds keys and swaps.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from tsdata.imports.rawlines import raw_lines_copy
+from tsdata.imports.report import ImportReport, Progress
+from tsdata.imports.staging import ImportValidationError, StagingImport
+
+logger = logging.getLogger(__name__)
+
+CUTOFF_YEAR = 2002
+HIGHWAY_PATROL = "NC State Highway Patrol"
+# Characters Python's str.strip() removes that can occur in CP1252 text (not the tab).
+TRIM = "U&' \\000A\\000B\\000C\\00A0'"
+MAX_REJECT_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # column of the table
+    raw: str  # column name in the raw data key (for messages)
+    kind: str  # int | small | flag | date | float | text
+    max_length: int = 0
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    filename: str
+    table: str
+    columns: tuple[Column, ...]
+    stop_field: int  # 0-based index of the StopID field (subset and cut-off)
+    parents: tuple[tuple[int, str], ...] = ()  # (field index, parent table) to cascade
+    raw_table: str = ""
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+
+def _flags(*pairs: tuple[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(name, raw, "flag") for name, raw in pairs)
+
+
+FILES: tuple[FileSpec, ...] = (
+    FileSpec(
+        "Stop.txt", "nc_stop",
+        (
+            Column("stop_id", "StopID", "int"),
+            Column("agency_description", "AgencyDescription", "text", 100),
+            Column("date", "StopDate", "date"),
+            Column("purpose", "Purpose", "small"),
+            Column("action", "Action", "small"),
+            *_flags(
+                ("driver_arrest", "DriverArrest"), ("passenger_arrest", "PassengerArrest"),
+                ("encounter_force", "EncounterForce"), ("engage_force", "EngageForce"),
+                ("officer_injury", "OfficerInjury"), ("driver_injury", "DriverInjury"),
+                ("passenger_injury", "PassengerInjury"),
+            ),
+            Column("officer_id", "OfficerId", "text", 15),
+            Column("stop_location", "StopLocation", "text", 15),
+            Column("stop_city", "StopCity", "text", 20),
+        ),
+        stop_field=0, raw_table="raw_stop",
+    ),
+    FileSpec(
+        "PERSON.txt", "nc_person",
+        (
+            Column("person_id", "PersonID", "int"),
+            Column("stop_id", "StopID", "int"),
+            Column("type", "Type", "text", 2),
+            Column("age", "Age", "small"),
+            Column("gender", "Gender", "text", 2),
+            Column("ethnicity", "Ethnicity", "text", 2),
+            Column("race", "Race", "text", 2),
+        ),
+        stop_field=1, parents=((1, "nc_stop"),), raw_table="raw_person",
+    ),
+    FileSpec(
+        "Search.txt", "nc_search",
+        (
+            Column("search_id", "SearchID", "int"),
+            Column("stop_id", "StopID", "int"),
+            Column("person_id", "PersonID", "int"),
+            Column("type", "Type", "small"),
+            *_flags(
+                ("vehicle_search", "VehicleSearch"), ("driver_search", "DriverSearch"),
+                ("passenger_search", "PassengerSearch"), ("property_search", "PropertySearch"),
+                ("vehicle_siezed", "VehicleSeized"),
+                ("personal_property_siezed", "PersonalPropertySeized"),
+                ("other_property_sized", "OtherPropertySeized"),
+            ),
+        ),
+        stop_field=1, parents=((1, "nc_stop"), (2, "nc_person")), raw_table="raw_search",
+    ),
+    FileSpec(
+        "Contraband.txt", "nc_contraband",
+        (
+            Column("contraband_id", "ContrabandID", "int"),
+            Column("search_id", "SearchID", "int"),
+            Column("person_id", "PersonID", "int"),
+            Column("stop_id", "StopID", "int"),
+            *(
+                Column(name, raw, "float")
+                for name, raw in (
+                    ("ounces", "Ounces"), ("pounds", "Pounds"), ("pints", "Pints"),
+                    ("gallons", "Gallons"), ("dosages", "Dosages"), ("grams", "Grams"),
+                    ("kilos", "Kilos"), ("money", "Money"), ("weapons", "Weapons"),
+                    ("dollar_amount", "DollarAmt"),
+                )
+            ),
+        ),
+        stop_field=3, parents=((3, "nc_stop"), (2, "nc_person"), (1, "nc_search")),
+        raw_table="raw_contraband",
+    ),
+    FileSpec(
+        "SearchBasis.txt", "nc_searchbasis",
+        (
+            Column("search_basis_id", "SearchBasisID", "int"),
+            Column("search_id", "SearchID", "int"),
+            Column("person_id", "PersonID", "int"),
+            Column("stop_id", "StopID", "int"),
+            Column("basis", "Basis", "text", 4),
+        ),
+        stop_field=3, parents=((3, "nc_stop"), (2, "nc_person"), (1, "nc_search")),
+        raw_table="raw_searchbasis",
+    ),
+)
+FILE_NAMES = tuple(spec.filename for spec in FILES)
+TABLES = tuple(spec.table for spec in FILES)
+SPEC_BY_TABLE = {spec.table: spec for spec in FILES}
+# Tables whose excluded ids cascade to the rows referring to them.
+PARENT_TABLES = ("nc_stop", "nc_person", "nc_search")
+
+DATE_RE = (
+    r"^[12][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,7})?)?)?$"
+)
+FLOAT_RE = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?$"
+
+
+def _c(index: int) -> str:
+    return f"c{index + 1}"
+
+
+def _key(index: int) -> str:
+    """A raw id field as bigint, NULL when it is not a plain number."""
+    c = _c(index)
+    return f"(CASE WHEN {c} ~ '^[0-9]{{1,18}}$' THEN {c}::bigint END)"
+
+
+def _invalid(column: Column, c: str) -> list[tuple[str, str]]:
+    """(condition, reason) pairs, checked in order, that reject a field."""
+    raw = column.raw
+    if column.kind == "int":
+        return [(
+            f"NOT ({c} ~ '^[0-9]{{1,9}}$' OR ({c} ~ '^[0-9]{{10}}$' "
+            f"AND {c} COLLATE \"C\" <= '2147483647'))",
+            f"{raw} is not an integer",
+        )]
+    if column.kind == "small":
+        return [(f"{c} !~ '^[0-9]{{1,4}}$'", f"{raw} is not a code number")]
+    if column.kind == "flag":
+        return [(f"{c} NOT IN ('0', '1')", f"{raw} is not 0 or 1")]
+    if column.kind == "float":
+        return [(f"{c} <> '' AND {c} !~ '{FLOAT_RE}'", f"{raw} is not a number")]
+    if column.kind == "date":
+        reason = f"{raw} is not a valid date (YYYY-MM-DD HH:MM:SS)"
+        return [
+            (f"{c} !~ '{DATE_RE}'", reason),
+            (
+                f"substr({c}, 9, 2) > '28' AND substr({c}, 9, 2)::int > extract(day FROM "
+                f"make_date(left({c}, 4)::int, substr({c}, 6, 2)::int, 1) "
+                f"+ interval '1 month - 1 day')",
+                reason,
+            ),
+        ]
+    if column.kind == "text":
+        return [(f"length({c}) > {column.max_length}",
+                 f"{raw} longer than {column.max_length} characters")]
+    raise ValueError(column.kind)
+
+
+def _value(column: Column, c: str) -> str:
+    if column.kind == "int":
+        return f"{c}::integer"
+    if column.kind == "small":
+        return f"{c}::smallint"
+    if column.kind == "flag":
+        return f"({c} = '1')"
+    if column.kind == "float":
+        return f"NULLIF({c}, '')::double precision"
+    if column.kind == "date":
+        return f"({c}::timestamp AT TIME ZONE '{settings.NC_TIME_ZONE}')"
+    return c
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def classified_select(spec: FileSpec, *, subset: tuple[int, int] | None, shp_id: int | None,
+                      ) -> str:
+    """SELECT of every non-blank raw line with its fields and ``reason``.
+
+    ``reason`` is NULL for a row to load, ``'~cut'`` for a cut-off row, ``'~subset'`` for a
+    row outside the stop-id subset, otherwise the reject reason.
+    """
+    n = spec.width
+    fields = ", ".join(f"btrim(f[{i + 1}], {TRIM}) AS {_c(i)}" for i in range(n))
+    joins = []
+    cases = [(f"nf < {n}", _quote_literal(f"fewer than {n} fields"))]
+    stop_c = _c(spec.stop_field)
+    stop_col = spec.columns[spec.stop_field]
+    for condition, reason in _invalid(stop_col, stop_c):
+        cases.append((condition, _quote_literal(reason)))
+    if subset is not None:
+        cases.append((f"NOT {stop_c}::bigint BETWEEN {subset[0]} AND {subset[1]}", "'~subset'"))
+    parent_aliases = []
+    for index, parent in spec.parents:
+        alias = f"x_{parent}"
+        parent_aliases.append(alias)
+        joins.append(
+            f"LEFT JOIN {{staging}}.excluded_{parent} {alias} ON {alias}.id = {_key(index)}"
+        )
+    if parent_aliases:
+        any_cut = " OR ".join(f"{a}.cut" for a in parent_aliases)
+        cases.append((f"({any_cut})", "'~cut'"))
+    for index, column in enumerate(spec.columns):
+        if index == spec.stop_field:
+            continue
+        for condition, reason in _invalid(column, _c(index)):
+            cases.append((condition, _quote_literal(reason)))
+    if parent_aliases:
+        any_excluded = " OR ".join(f"{a}.id IS NOT NULL" for a in parent_aliases)
+        cases.append((f"({any_excluded})", "'refers to a rejected row'"))
+    extra = ""
+    if spec.table == "nc_stop":
+        joins.append("LEFT JOIN {staging}.agency_map m ON m.raw_name = c2")
+        extra = ", m.agency_id"
+        shp = "NULL" if shp_id is None else str(int(shp_id))
+        cases.append((
+            f"left(c3, 4) < '{CUTOFF_YEAR}' AND m.agency_id IS DISTINCT FROM {shp}", "'~cut'"
+        ))
+    case = "CASE " + " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in cases) + " END"
+    columns = ", ".join(_c(i) for i in range(n))
+    return (
+        f"SELECT line_no, {columns}{extra}, {case} AS reason, {_key(0)} AS own_key "
+        f"FROM (SELECT line_no, cardinality(f) AS nf, {fields} "
+        f"      FROM (SELECT line_no, string_to_array(line, E'\\t') AS f "
+        f"              FROM {{staging}}.{spec.raw_table} WHERE line IS NOT NULL OFFSET 0) a "
+        f"      OFFSET 0) b "
+        + " ".join(joins)
+        + " OFFSET 0"
+    )
+
+
+def insert_sql(spec: FileSpec, classified: str) -> str:
+    names = [column.name for column in spec.columns]
+    values = [_value(column, _c(i)) for i, column in enumerate(spec.columns)]
+    if spec.table == "nc_stop":
+        names.append("agency_id")
+        values.append("agency_id")
+    return (
+        f"INSERT INTO {{staging}}.{spec.table} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM ({classified}) k WHERE reason IS NULL"
+    )
+
+
+def rejects_sql(spec: FileSpec, classified: str) -> str:
+    return (
+        "INSERT INTO {staging}.import_rejects (file, line_no, reason, key) "
+        f"SELECT {_quote_literal(spec.filename)}, line_no, reason, own_key "
+        f"FROM ({classified}) k WHERE reason IS NOT NULL AND reason <> '~subset'"
+    )
+
+
+# ---- the load ---------------------------------------------------------------------------
+def raw_files_copy(staging: StagingImport, *, zip_path: Path, report: ImportReport) -> None:
+    """Stream the five files into raw-lines tables, two at a time (two connections)."""
+    with zipfile.ZipFile(zip_path) as archive:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+    missing = [name for name in FILE_NAMES if name not in sizes]
+    if missing:
+        raise ImportValidationError(f"{zip_path.name} lacks {', '.join(missing)}")
+    order = sorted(FILES, key=lambda spec: -sizes[spec.filename])
+    connections = [staging.new_connection() for _ in range(2)]
+    free = list(connections)
+    lock = threading.Lock()
+
+    def copy_one(spec: FileSpec) -> tuple[FileSpec, dict]:
+        with lock:
+            conn = free.pop()
+        try:
+            progress = Progress(f"NC {spec.filename}", sizes[spec.filename])
+            with zipfile.ZipFile(zip_path) as archive, archive.open(spec.filename) as stream:
+                counts = raw_lines_copy(conn, table=spec.raw_table, stream=stream,
+                                        progress=progress)
+            return spec, counts
+        finally:
+            with lock:
+                free.append(conn)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for spec, counts in pool.map(copy_one, order):
+            file_counts = report.file(spec.filename)
+            file_counts.blank = counts["lines"] - counts["rows"]
+            if counts.get("nul_bytes"):
+                report.notes.append(f"{spec.filename}: removed {counts['nul_bytes']:,} NUL bytes")
+            # Blank lines come in as NULL lines; count them once the table exists.
+    for spec in FILES:
+        (blank, total) = staging.fetchall(
+            f"SELECT count(*) FILTER (WHERE line IS NULL), count(*) "
+            f"FROM {{staging}}.{spec.raw_table}"
+        )[0]
+        counts = report.file(spec.filename)
+        counts.blank = blank
+        counts.read = total - blank
+
+
+def files_load(
+    staging: StagingImport,
+    *,
+    report: ImportReport,
+    subset: tuple[int, int] | None,
+    shp_id: int | None,
+) -> None:
+    """Classify and insert every file in dependency order; check reject shares and counts."""
+    staging.execute(
+        "CREATE UNLOGGED TABLE {staging}.import_rejects "
+        "(file text NOT NULL, line_no bigint, reason text NOT NULL, key bigint)"
+    )
+    max_share = float(getattr(settings, "IMPORT_MAX_REJECT_SHARE", 0.001))
+    for spec in FILES:
+        counts = report.file(spec.filename)
+        classified = classified_select(spec, subset=subset, shp_id=shp_id)
+        with report.phase(f"convert {spec.filename}"):
+            counts.loaded = staging.execute(insert_sql(spec, classified))
+            staging.execute(rejects_sql(spec, classified))
+            staging.execute(f"DROP TABLE {{staging}}.{spec.raw_table}")
+        _excluded_count(staging, spec, counts)
+        if subset is not None:
+            counts.outside_subset = counts.read - counts.loaded - counts.rejected - counts.cut_off
+        accounted = counts.loaded + counts.rejected + counts.cut_off + counts.outside_subset
+        if accounted != counts.read:
+            raise ImportValidationError(
+                f"{spec.filename}: {counts.read:,} lines read but {accounted:,} accounted for"
+            )
+        reject_share_check(spec.filename, counts, max_share)
+        staging.expect_rows(spec.table, counts.loaded)
+        if spec.table in PARENT_TABLES:
+            staging.execute(
+                f"CREATE TABLE {{staging}}.excluded_{spec.table} AS "
+                f"SELECT key AS id, bool_or(reason = '~cut') AS cut "
+                f"FROM {{staging}}.import_rejects "
+                f"WHERE file = %s AND key IS NOT NULL GROUP BY key",
+                [spec.filename],
+            )
+            staging.execute(f"ANALYZE {{staging}}.excluded_{spec.table}")
+
+
+def _excluded_count(staging: StagingImport, spec: FileSpec, counts) -> None:
+    rows = staging.fetchall(
+        "SELECT reason, count(*), min(line_no) FROM {staging}.import_rejects "
+        "WHERE file = %s GROUP BY reason",
+        [spec.filename],
+    )
+    counts.rejected = 0
+    counts.cut_off = 0
+    counts.reasons = {}
+    for reason, count, _ in rows:
+        if reason == "~cut":
+            counts.cut_off = count
+        else:
+            counts.rejected += count
+            counts.reasons[reason] = count
+    counts.examples = [
+        {"line": line_no, "reason": reason, "id": key}
+        for line_no, reason, key in staging.fetchall(
+            "SELECT line_no, reason, key FROM {staging}.import_rejects "
+            "WHERE file = %s AND reason <> '~cut' ORDER BY line_no NULLS LAST LIMIT %s",
+            [spec.filename, MAX_REJECT_EXAMPLES],
+        )
+    ]
+
+
+def reject_share_check(filename: str, counts, max_share: float) -> None:
+    if counts.read and counts.rejected > max_share * counts.read:
+        reasons = "; ".join(f"{reason}: {n:,}" for reason, n in counts.reasons.items())
+        raise ImportValidationError(
+            f"{filename}: {counts.rejected:,} of {counts.read:,} lines rejected "
+            f"(more than {max_share:.2%}); live data left unchanged. Reasons: {reasons}"
+        )
+
+
+def orphans_reject(staging: StagingImport, report: ImportReport, table: str, condef: str) -> None:
+    """Move rows whose parent does not exist to the rejects (fallback on an FK violation)."""
+    import re
+
+    match = re.search(r"FOREIGN KEY \((\w+)\) REFERENCES [\w.]+\.(\w+)\((\w+)\)", condef)
+    if not match:
+        return
+    column, parent, parent_column = match.groups()
+    spec = SPEC_BY_TABLE[table]
+    own = spec.columns[0].name
+    parent_raw = SPEC_BY_TABLE[parent].filename.removesuffix(".txt")
+    moved = staging.execute(
+        f"WITH gone AS (DELETE FROM {{staging}}.{table} c WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {{staging}}.{parent} p WHERE p.{parent_column} = c.{column}) "
+        f"RETURNING c.{own}) "
+        f"INSERT INTO {{staging}}.import_rejects (file, line_no, reason, key) "
+        f"SELECT %s, NULL, %s, {own} FROM gone",
+        [spec.filename, f"refers to a {parent_raw} that is not in the extract"],
+    )
+    if moved:
+        counts = report.file(spec.filename)
+        counts.loaded -= moved
+        _excluded_count(staging, spec, counts)
+        staging.expect_rows(table, counts.loaded)
+        reject_share_check(spec.filename, counts,
+                           float(getattr(settings, "IMPORT_MAX_REJECT_SHARE", 0.001)))
+        logger.warning("%s: %d rows refer to missing %s rows; rejected", table, moved, parent)
