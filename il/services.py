@@ -9,10 +9,10 @@ from pathlib import Path
 from il import normalize
 from il.models import Agency
 from tsdata.agency_registry import agency_crosswalk_apply, agency_crosswalk_read
-from tsdata.coded_stops_import import CodedStopsConfig, coded_stops_import
+from tsdata.coded_stops_import import CodedStopsConfig, coded_stops_import, raw_zip_obtain
 from tsdata.imports.report import ImportReport
+from tsdata.imports.sources import working_directory
 from tsdata.states import IL, state_config
-from tsdata.zip_source import work_dir_prepare, zip_obtain
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,9 @@ def stops_import(
     if url is None and zip_path is None:
         url = DEFAULT_URL
     report = ImportReport(state=IL, source=str(url or zip_path))
-    work_dir = work_dir_prepare(dest, prefix="il-")
+    work_dir = working_directory(dest, state=IL)
     with report.phase("obtain"):
-        archive = zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
+        archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
     try:
         coded_stops_import(
             IL_LOAD,

@@ -10,10 +10,10 @@ from md import normalize
 from md.models import Agency
 from md.workbook import workbook_rows, zip_first_entry_extract
 from tsdata.agency_registry import agency_crosswalk_apply, agency_crosswalk_read
-from tsdata.coded_stops_import import CodedStopsConfig, coded_stops_import
+from tsdata.coded_stops_import import CodedStopsConfig, coded_stops_import, raw_zip_obtain
 from tsdata.imports.report import ImportReport
+from tsdata.imports.sources import working_directory
 from tsdata.states import MD, state_config
-from tsdata.zip_source import work_dir_prepare, zip_obtain
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,9 @@ def stops_import(
     if url is None and zip_path is None:
         url = DEFAULT_URL
     report = ImportReport(state=MD, source=str(url or zip_path))
-    work_dir = work_dir_prepare(dest, prefix="md-")
+    work_dir = working_directory(dest, state=MD)
     with report.phase("obtain"):
-        archive = zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
+        archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
         workbook = zip_first_entry_extract(archive, work_dir)
     try:
         coded_stops_import(

@@ -12,16 +12,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from django.apps import apps
 
 from tsdata.agency_registry import AgencyResolver, agency_ids_rank_for_first_import
 from tsdata.imports.report import ImportReport
+from tsdata.imports.sources import SourceError, file_url_path, http_download, local_zip
 from tsdata.imports.staging import BytesIterReader, staging_import
 from tsdata.states import state_config
 
 CHUNK_ROWS = 5_000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def raw_zip_obtain(*, url: str | None, zip_path: Path | None, work_dir: Path) -> Path:
+    """The raw zip: a local path, a ``file://`` URL, or an HTTP(S) download into ``work_dir``."""
+    if (url is None) == (zip_path is None):
+        raise SourceError("Give exactly one of a URL and a zip path")
+    if zip_path is not None:
+        return local_zip(Path(zip_path))
+    if url.startswith("file://"):
+        return local_zip(file_url_path(url))
+    return http_download(url, work_dir)
 
 
 def copy_text_field(value: object) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from il.services import DEFAULT_URL, stops_import
+from tsdata.imports.sources import SourceError
 from tsdata.imports.staging import ImportError_
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
                **options) -> None:
         try:
             report = stops_import(url=url, zip_path=zip_path, dest=dest)
-        except (ValueError, ImportError_) as exc:
+        except (ValueError, ImportError_, SourceError) as exc:
             raise CommandError(f"IL import failed, live data unchanged: {exc}") from exc
         for line in report.lines():
             self.stdout.write(line)
