@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from md import normalize
+from md.analysis import workbook_statistics
 from md.models import Agency
 from md.workbook import workbook_rows, zip_first_entry_extract
 from tsdata.agency_registry import agency_crosswalk_apply, agency_crosswalk_read
@@ -83,3 +84,33 @@ def stops_import(
     report.finish(successful=True)
     logger.info("\n".join(report.lines()))
     return report
+
+
+def workbook_analyze(
+    *,
+    url: str | None = None,
+    zip_path: Path | None = None,
+    dest: Path | None = None,
+    report_path: Path | None = None,
+) -> list[str]:
+    """Facts and per-column value counts of a workbook zip (spec 2.3.6); nothing is loaded.
+
+    Agency names come from the MD registry, exactly as an import would show them. With
+    ``report_path`` the lines are also written to that file.
+    """
+    if url is None and zip_path is None:
+        url = DEFAULT_URL
+    work_dir = working_directory(dest, state=MD)
+    archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
+    workbook = zip_first_entry_extract(archive, work_dir)
+    try:
+        names = dict(
+            Agency.objects.using(state_config(MD).db_alias)
+            .exclude(code=None).values_list("code", "name")
+        )
+        lines = workbook_statistics(workbook_rows(workbook), names).lines()
+    finally:
+        workbook.unlink(missing_ok=True)
+    if report_path is not None:
+        report_path.write_text("\n".join(lines) + "\n")
+    return lines
