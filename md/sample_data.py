@@ -146,17 +146,24 @@ def _with_header(header: list[str], rows: Iterator[list[str]]) -> Iterator[list[
     yield from rows
 
 
-def sample_zip_write(*, out_dir: Path, stops: int, seed: int) -> Path:
-    """Write ``md-sample.zip`` (first entry: the workbook with two sheets) into ``out_dir``."""
+def sample_zip_write(*, out_dir: Path, stops: int, seed: int, sheets: int = 2) -> Path:
+    """Write ``md-sample.zip`` (first entry: the workbook) into ``out_dir``.
+
+    The workbook has ``sheets`` sheets (default two, like the merged extract; benchmarks use
+    one per year like the real file); sheets after the first carry a lower-case header,
+    which the reader must ignore in favour of the first sheet's column names.
+    """
     rows = sample_rows(stops, seed)
-    first = stops - stops // 2
+    sizes = [stops // sheets + (1 if index < stops % sheets else 0) for index in range(sheets)]
     book_path = out_dir / "PIALog_sample.xlsx"
-    sheets = [
-        ("2013-2015", list(RAW_COLUMNS), (next(rows) for _ in range(first))),
-        # Later sheets carry their own (here: lower-case) header; the reader ignores it.
-        ("2016-2017", [column.lower() for column in RAW_COLUMNS], rows),
-    ]
-    workbook_write(book_path, sheets)
+    workbook_write(book_path, [
+        (
+            f"Sheet{index + 1}",
+            list(RAW_COLUMNS) if index == 0 else [column.lower() for column in RAW_COLUMNS],
+            (next(rows) for _ in range(size)),
+        )
+        for index, size in enumerate(sizes)
+    ])
     zip_path = out_dir / "md-sample.zip"
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as archive:
         archive.write(book_path, book_path.name)
