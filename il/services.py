@@ -42,7 +42,7 @@ def normalized_csv_rows(
         yield normalize.row_normalize(record, agency_names)
 
 
-def stops_import(
+def il_import_run(
     *, url: str | None = None, zip_path: Path | None = None, dest: Path | None = None
 ) -> ImportReport:
     """Import the IL summary CSV zip into the live IL tables (staged, swapped, finalised)."""

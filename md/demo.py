@@ -7,7 +7,7 @@ from pathlib import Path
 
 from md.models import Stop
 from md.sample_data import sample_zip_write
-from md.services import stops_import
+from md.services import md_import_run
 from tsdata.states import state_config
 
 DEMO_STOPS = 20_000
@@ -21,5 +21,5 @@ def demo_load(*, force: bool) -> str:
         return f"{existing:,} stops present, skipped (use --force to replace)"
     with tempfile.TemporaryDirectory(prefix="md-demo-") as work:
         archive = sample_zip_write(out_dir=Path(work), stops=DEMO_STOPS, seed=DEMO_SEED)
-        report = stops_import(zip_path=archive, dest=Path(work))
+        report = md_import_run(zip_path=archive, dest=Path(work))
     return report.lines()[0]

@@ -53,7 +53,7 @@ def normalized_workbook_rows(
         yield normalize.row_normalize(raw, agency_names)
 
 
-def stops_import(
+def md_import_run(
     *, url: str | None = None, zip_path: Path | None = None, dest: Path | None = None
 ) -> ImportReport:
     """Import an MSP workbook zip into the live MD tables (staged, swapped, finalised).

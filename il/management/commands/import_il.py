@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from il.services import DEFAULT_URL, stops_import
+from il.services import DEFAULT_URL, il_import_run
 from tsdata.imports.sources import SourceError
 from tsdata.imports.staging import ImportError_
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, url: str | None, zip_path: Path | None, dest: Path | None,
                **options) -> None:
         try:
-            report = stops_import(url=url, zip_path=zip_path, dest=dest)
+            report = il_import_run(url=url, zip_path=zip_path, dest=dest)
         except (ValueError, ImportError_, SourceError) as exc:
             raise CommandError(f"IL import failed, live data unchanged: {exc}") from exc
         for line in report.lines():
