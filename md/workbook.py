@@ -80,5 +80,7 @@ def workbook_rows(path: Path) -> Iterator[dict[str, str]]:
                 if len(values) < width:
                     values.extend([""] * (width - len(values)))
                 yield dict(zip(RAW_COLUMNS, values, strict=True))
+            # calamine holds a whole sheet in memory: free it before loading the next one.
+            del rows, sheet
     finally:
         workbook.close()
