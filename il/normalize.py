@@ -19,7 +19,7 @@ STOP_COLUMNS = (
     "agency_description", "agency_code",
 )
 TEXT_LIMITS = {"search_conducted": 1, "seized": 1, "gender": 1, "ethnicity": 20,
-               "agency_description": 100}
+               "agency_code": 64}
 YEAR_MAX = 32767  # smallint
 
 

@@ -175,7 +175,7 @@ STOP_COLUMNS = (
 TEXT_LIMITS = {
     "stop_date_text": 20, "stop_time_text": 20, "stop_location": 1024, "duration_text": 20,
     "stop_reason": 64, "search_conducted": 1, "search_reason": 64, "seized": 1,
-    "date_of_birth_text": 20, "officer_id": 15, "agency_description": 100,
+    "date_of_birth_text": 20, "officer_id": 15, "agency_code": 64,
 }
 
 DROP_BEFORE_CUTOFF = "stop date before 2013"

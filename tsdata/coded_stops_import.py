@@ -23,6 +23,7 @@ from tsdata.imports.staging import BytesIterReader, staging_import
 from tsdata.states import state_config
 
 CHUNK_ROWS = 5_000
+AGENCY_DESCRIPTION_LENGTH = 100  # md_stop/il_stop.agency_description
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -107,7 +108,7 @@ def coded_stops_import(
             code = row["agency_code"]
             agency_id, name = resolver.resolve(code)
             codes_seen.add(code)
-            row["agency_description"] = name
+            row["agency_description"] = name[:AGENCY_DESCRIPTION_LENGTH]  # denormalised copy
             row["agency_id"] = agency_id
             for column in config.empty_is_null:
                 if row[column] == "":
