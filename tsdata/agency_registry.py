@@ -11,7 +11,7 @@ import csv
 import re
 from pathlib import Path
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Max
 
 CROSSWALK_HEADER = ["Agency Code", "Agency Name", "GEOID"]
@@ -105,8 +105,6 @@ def agency_crosswalk_apply(
 
 def sequence_advance(agency_model: type[models.Model], *, using: str) -> None:
     """Keep the id sequence past the highest id (ids may be written explicitly)."""
-    from django.db import connections
-
     table = agency_model._meta.db_table
     with connections[using].cursor() as cursor:
         cursor.execute(
@@ -116,15 +114,18 @@ def sequence_advance(agency_model: type[models.Model], *, using: str) -> None:
 
 
 class AgencyResolver:
-    """Maps raw agency codes to (id, name) during an import, registering unknown codes.
+    """Maps raw agency codes to (id, name) during an import.
 
-    Unknown codes become agencies named by their code, committed at once so their ids are
-    never reused, and are reported as missing from the crosswalk.
+    A code the registry lacks gets an id reserved from the table's sequence at once (so
+    nothing else can take it) but its row is only written when the import's tables are
+    swapped in (``swap_statements``): a failed import leaves the registry as it was.
+    New agencies are named by their code and reported as missing from the crosswalk.
     """
 
     def __init__(self, agency_model: type[models.Model], *, using: str) -> None:
         self.agency_model = agency_model
         self.using = using
+        self.table = agency_model._meta.db_table
         self.by_code: dict[str, tuple[int, str]] = {
             code: (pk, name)
             for pk, code, name in agency_model.objects.using(using)
@@ -138,37 +139,62 @@ class AgencyResolver:
     def resolve(self, code: str) -> tuple[int, str]:
         found = self.by_code.get(code)
         if found is None:
-            manager = self.agency_model.objects.using(self.using)
-            next_id = (manager.aggregate(top=Max("id"))["top"] or 0) + 1
-            agency = manager.create(id=next_id, code=code, name=code)
-            sequence_advance(self.agency_model, using=self.using)
-            found = self.by_code[code] = (agency.pk, agency.name)
+            with connections[self.using].cursor() as cursor:
+                cursor.execute(
+                    f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id'))"
+                )
+                found = self.by_code[code] = (cursor.fetchone()[0], code)
             self.created.append(code)
         return found
 
+    def first_import_renumber(self, codes_in_data: set[str]) -> dict[int, int]:
+        """Ids like the original's for a never-published registry: old id -> new id.
 
-def agency_ids_rank_for_first_import(
-    agency_model: type[models.Model], codes_in_data: set[str], *, using: str
-) -> dict[int, int]:
-    """Renumber a never-published registry like the original: data names ranked first.
+        Names present in the data are ranked by "lower-cased, non-alphanumerics removed"
+        (spec 2.3.3), the registry's other agencies follow. Only valid while no live stop
+        references an agency; updates the resolver so later statements use the new ids.
+        """
+        agencies = [(pk, code, name) for code, (pk, name) in self.by_code.items()]
+        agencies += list(
+            self.agency_model.objects.using(self.using).filter(code=None)
+            .values_list("id", "code", "name")
+        )
 
-    Only valid while no live stop references an agency. Returns old id -> new id.
-    """
-    agencies = list(agency_model.objects.using(using).values_list("id", "code", "name"))
-    def rank(agency: tuple[int, str, str]) -> tuple[str, str]:
-        return agency_name_rank_key(agency[2])
+        def rank(agency: tuple[int, str | None, str]) -> tuple[str, str]:
+            return agency_name_rank_key(agency[2])
 
-    in_data = sorted((a for a in agencies if a[1] in codes_in_data), key=rank)
-    others = sorted((a for a in agencies if a[1] not in codes_in_data), key=rank)
-    mapping = {old: new for new, (old, _, _) in enumerate(in_data + others, start=1)}
-    if all(old == new for old, new in mapping.items()):
-        return {}
-    table = agency_model._meta.db_table
-    from django.db import connections
+        in_data = sorted((a for a in agencies if a[1] in codes_in_data), key=rank)
+        others = sorted((a for a in agencies if a[1] not in codes_in_data), key=rank)
+        mapping = {old: new for new, (old, _, _) in enumerate(in_data + others, start=1)}
+        if all(old == new for old, new in mapping.items()):
+            return {}
+        self.by_code = {code: (mapping[pk], name) for code, (pk, name) in self.by_code.items()}
+        return mapping
 
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET id = -id")
-        for old, new in mapping.items():
-            cursor.execute(f"UPDATE {table} SET id = %s WHERE id = %s", [new, -old])
-    sequence_advance(agency_model, using=using)
-    return mapping
+    def swap_statements(self, mapping: dict[int, int]) -> list[tuple[str, list]]:
+        """SQL for the swap transaction: renumber (first import), add new codes, sequence."""
+        statements: list[tuple[str, list]] = []
+        if mapping:
+            statements.append((f"UPDATE {self.table} SET id = -id", []))
+            statements.append((
+                f"UPDATE {self.table} a SET id = m.new_id "
+                "FROM unnest(%s::int[], %s::int[]) AS m(old_id, new_id) WHERE a.id = -m.old_id",
+                [list(mapping), list(mapping.values())],
+            ))
+        if self.created:
+            statements.append((
+                f"INSERT INTO {self.table} (id, code, name, census_profile_id) "
+                "SELECT id, code, code, '' FROM unnest(%s::int[], %s::text[]) AS n(id, code)",
+                [[self.by_code[code][0] for code in self.created], list(self.created)],
+            ))
+        if mapping or self.created:
+            statements.append((
+                f"SELECT setval(pg_get_serial_sequence('{self.table}', 'id'), "
+                f"(SELECT max(id) FROM {self.table}))",
+                [],
+            ))
+        return statements
+
+    def codes_named_by_code(self, codes: set[str]) -> list[str]:
+        """Codes in the data whose agency has no researched name (name equals the code)."""
+        return sorted(code for code in codes if self.by_code[code][1] == code)

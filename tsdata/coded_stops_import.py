@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.apps import apps
 
-from tsdata.agency_registry import AgencyResolver, agency_ids_rank_for_first_import
+from tsdata.agency_registry import AgencyResolver
 from tsdata.imports.report import ImportReport
 from tsdata.imports.sources import SourceError, file_url_path, http_download, local_zip
 from tsdata.imports.staging import BytesIterReader, staging_import
@@ -69,7 +69,7 @@ def coded_stops_import(
     """Load ``normalized_rows(agency_names)`` into the state's stop table and swap it in.
 
     Any exception (bad input found while streaming, database error) leaves the live
-    tables untouched; agencies registered for new codes stay (their ids stay reserved).
+    tables, the agency registry included, untouched (ids reserved for new codes are skipped).
     """
     state = config.state
     alias = state_config(state).db_alias
@@ -136,35 +136,24 @@ def coded_stops_import(
         if counts.loaded == 0:
             raise ValueError(f"{file_label}: no stop survived normalisation; nothing to load")
         staging.expect_rows(stop_table, copied)
-        if first_import:
-            mapping = agency_ids_rank_for_first_import(agency_model, codes_seen, using=alias)
-            if mapping:
-                staging.execute(
-                    f"UPDATE {{staging}}.{stop_table} s SET agency_id = m.new_id "
-                    "FROM unnest(%s::int[], %s::int[]) AS m(old_id, new_id) "
-                    "WHERE s.agency_id = m.old_id",
-                    [list(mapping), list(mapping.values())],
-                )
-                report.notes.append(
-                    "first import: agency ids assigned in the original's name order"
-                )
+        mapping = resolver.first_import_renumber(codes_seen) if first_import else {}
+        if mapping:
+            staging.execute(
+                f"UPDATE {{staging}}.{stop_table} s SET agency_id = m.new_id "
+                "FROM unnest(%s::int[], %s::int[]) AS m(old_id, new_id) "
+                "WHERE s.agency_id = m.old_id",
+                [list(mapping), list(mapping.values())],
+            )
+            report.notes.append("first import: agency ids assigned in the original's name order")
+        for statement, params in resolver.swap_statements(mapping):
+            staging.on_swap(statement, params)
         if resolver.created:
             report.notes.append(
                 "new agency codes registered: " + ", ".join(sorted(resolver.created))
             )
-        unnamed = _codes_named_by_code(agency_model, codes_seen, alias)
+        unnamed = resolver.codes_named_by_code(codes_seen)
         if unnamed:
             report.notes.append(
                 "agency codes without a crosswalk name (shown by code): " + ", ".join(unnamed)
             )
     return report
-
-
-def _codes_named_by_code(agency_model, codes: set[str], alias: str) -> list[str]:
-    """Codes in the data whose agency name is still the code (crosswalk lacks them)."""
-    return sorted(
-        code
-        for code, name in agency_model.objects.using(alias)
-        .filter(code__in=codes).values_list("code", "name")
-        if code == name
-    )

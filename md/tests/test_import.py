@@ -125,7 +125,7 @@ def test_row_counts_add_up_and_reimport_keeps_ids_and_admin_edits(tmp_path):
         ([("S", [c for c in RAW_COLUMNS if c != "GENDER"], iter([]))], "missing column(s) GENDER"),
         ([("S", [c if c != "DOB" else "BIRTHDATE" for c in RAW_COLUMNS], iter([]))],
          "missing column(s) DOB; unexpected column(s) BIRTHDATE"),
-        ([("S", list(RAW_COLUMNS), iter([_raw_row()])), ("Empty", [], iter([]))],
+        ([("S", list(RAW_COLUMNS), iter([_raw_row(AGENCY="NEWONE")])), ("Empty", [], iter([]))],
          "Sheet 'Empty' is empty"),
         ([("S", list(RAW_COLUMNS), iter([]))], "no stop survived"),
     ],
@@ -139,6 +139,7 @@ def test_bad_workbooks_leave_live_data_untouched(tmp_path, sheets, message):
         call_command("import_md", zip_path=_workbook_zip(tmp_path, sheets))
     assert list(Stop.objects.values_list("stop_id", "stop_reason")) == before
     assert StateFacts.objects.get(state_key="md").data_version == facts_before
+    assert list(Agency.objects.values_list("code", flat=True)) == ["MSP"]
 
 
 def test_non_zip_and_non_workbook_are_refused(tmp_path):
