@@ -89,4 +89,9 @@ def csv_records(zip_path: Path) -> Iterator[list[str]]:
                     f"{entries[0].filename} has header {','.join(header)!r}; "
                     f"expected {','.join(RAW_COLUMNS)!r}"
                 )
-            yield from reader
+            try:
+                yield from reader
+            except csv.Error as exc:
+                raise CsvFormatError(
+                    f"{entries[0].filename} line {reader.line_num}: malformed CSV ({exc})"
+                ) from exc

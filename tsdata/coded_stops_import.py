@@ -24,7 +24,10 @@ from tsdata.states import state_config
 
 CHUNK_ROWS = 5_000
 AGENCY_DESCRIPTION_LENGTH = 100  # md_stop/il_stop.agency_description
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# COPY text format escapes; NUL cannot be stored in PostgreSQL text at all, so it is dropped.
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""}
+)
 
 
 def raw_zip_obtain(*, url: str | None, zip_path: Path | None, work_dir: Path) -> Path:

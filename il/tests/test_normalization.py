@@ -79,3 +79,10 @@ def test_csv_records_refuses_wrong_header_and_non_zip(tmp_path):
     not_zip.write_text("hello")
     with pytest.raises(normalize.CsvFormatError, match="is not a zip file"):
         list(normalize.csv_records(not_zip))
+
+
+def test_csv_records_reports_malformed_csv_with_its_line(tmp_path):
+    path = _zip(tmp_path, ",".join(normalize.RAW_COLUMNS) + "\n1,A,M,W,N,N,E,2014\n"
+                '2,"B\x00,F,B,N,N,E,2014\n' + "x" * 200_000 + "\n")
+    with pytest.raises(normalize.CsvFormatError, match=r"il.csv line \d+: malformed CSV"):
+        list(normalize.csv_records(path))

@@ -212,3 +212,12 @@ def test_purpose_table_matches_the_original_csv():
             code = _cell_code(cell)
             assert from_csv.setdefault(code, column) == column, f"{code} in two columns"
     assert from_csv == PURPOSE_BY_STOP_REASON
+
+
+def test_copy_text_field_escapes_copy_specials_and_drops_nul():
+    from tsdata.coded_stops_import import copy_text_field
+
+    assert copy_text_field("a\\b\tc\nd\re\x00f") == "a\\\\b\\tc\\nd\\re" + "f"
+    assert copy_text_field(None) == "\\N"
+    assert copy_text_field("") == ""
+    assert copy_text_field(datetime(2014, 1, 2, 3, 4)) == "2014-01-02 03:04:00"
