@@ -59,6 +59,7 @@ SWAP_LOCK_TIMEOUT_MS = 500
 SWAP_ATTEMPTS = 40
 # Generous per-session memory for bulk work (index builds, hash joins); not server-wide.
 SESSION_SETTINGS = {
+    "jit": "off",  # compiling the wide conversion queries costs more than it saves
     "maintenance_work_mem": "256MB",
     "work_mem": "64MB",
     "synchronous_commit": "off",
