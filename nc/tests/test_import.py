@@ -334,3 +334,14 @@ def test_state_connection_uses_the_test_database():
     finally:
         conn.close()
     assert isinstance(conn, psycopg2.extensions.connection)
+
+
+def test_repeated_stop_id_fails_with_a_clear_message(tmp_path):
+    path = zip_write(tmp_path / "d.zip", {
+        "Stop.txt": tsv(stop(1, RALEIGH, "2015-01-01 10:00:00"),
+                        stop(1, RALEIGH, "2015-01-02 10:00:00")),
+    })
+    with pytest.raises(ImportValidationError, match="nc_stop: the extract repeats a key"):
+        nc_import_run(zip_path=path, prime=False)
+    assert not _schema_exists(STAGING_SCHEMA)
+    assert Stop.objects.count() == 0

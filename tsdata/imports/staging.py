@@ -324,8 +324,8 @@ class StagingImport:
         """Build PKs/UNIQUEs, indexes and FKs in staging, with the live names.
 
         ``on_fk_violation(table, constraint_name, definition)`` may remove offending rows
-        (recording them as rejects) and return True to retry once; otherwise the
-        violation fails the import.
+        (recording them as rejects); the FK is then retried once. Without it, or if the
+        retry fails, the violation fails the import.
         """
         with self.conn.cursor() as cursor:
             for table in self.tables:
@@ -333,15 +333,7 @@ class StagingImport:
                 keys = [c for c in definition.constraints if c[1] in ("p", "u", "x")]
                 with self.report.phase(f"keys and indexes {table}"):
                     if keys:
-                        cursor.execute(
-                            sql.SQL("ALTER TABLE {s}.{t} ").format(
-                                s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                            ).as_string(cursor)
-                            + ", ".join(
-                                f"ADD CONSTRAINT {_quote(name)} {condef}"
-                                for name, _, condef, _ in keys
-                            )
-                        )
+                        self._keys_add(cursor, table, keys)
                     for _, indexdef in definition.indexes:
                         cursor.execute(self._staged_index(indexdef, table))
             for table in self.tables:
@@ -358,6 +350,19 @@ class StagingImport:
                     continue
                 with self.report.phase(f"foreign keys {table}"):
                     self._foreign_keys_add(cursor, table, internal, on_fk_violation)
+
+    def _keys_add(self, cursor, table: str, keys) -> None:
+        statement = sql.SQL("ALTER TABLE {s}.{t} ").format(
+            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+        ).as_string(cursor) + ", ".join(
+            f"ADD CONSTRAINT {_quote(name)} {condef}" for name, _, condef, _ in keys
+        )
+        try:
+            cursor.execute(statement)
+        except (errors.UniqueViolation, errors.ExclusionViolation) as exc:
+            raise ImportValidationError(
+                f"{table}: the extract repeats a key ({exc.pgerror.strip()})"
+            ) from exc
 
     def _foreign_keys_add(self, cursor, table, internal, on_fk_violation) -> None:
         statement = (
