@@ -10,6 +10,7 @@ rows) to ``import_rejects``. Row counts are checked (read = loaded + rejected + 
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import zipfile
@@ -19,7 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tsdata.imports.rawlines import raw_lines_copy
+from tsdata.imports.fastpath import fast_copy
+from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy, raw_table_create
 from tsdata.imports.report import ImportReport, Progress
 from tsdata.imports.staging import STAGING_SCHEMA as STAGING
 from tsdata.imports.staging import ImportValidationError, StagingImport
@@ -345,6 +347,120 @@ def children_of_excluded_delete_sql(spec: FileSpec) -> list[str]:
 
 
 # ---- the load ---------------------------------------------------------------------------
+def _typed_target(spec: FileSpec) -> tuple[str, list[str]]:
+    """Where the fast path COPYs a file: stops into a typed table without ``agency_id``
+    (agencies and the cut-off are applied when moving them), the others straight into
+    their staging table."""
+    columns = [column.name for column in spec.columns]
+    if spec.table == "nc_stop":
+        return "typed_stop", columns
+    return spec.table, columns
+
+
+def _cutoff_condition(shp_id: int | None) -> str:
+    shp = "NULL" if shp_id is None else str(int(shp_id))
+    return (f"(t.date < '{CUTOFF_YEAR}-01-01 00:00:00'::timestamp AT TIME ZONE "
+            f"'{settings.NC_TIME_ZONE}' AND m.agency_id IS DISTINCT FROM {shp})")
+
+
+def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
+               subset: tuple[int, int] | None, agencies_resolve, shp_holder: dict) -> None:
+    """COPY one file (fast path, or everything through the raw table for a subset) and
+    insert the rows of its slow lines."""
+    counts = report.file(spec.filename)
+    progress = Progress(f"NC {spec.filename}", size)
+    fast_rows = 0
+    if spec.table == "nc_stop":
+        with conn.cursor() as cursor:
+            cursor.execute(f"CREATE UNLOGGED TABLE {STAGING}.typed_stop (LIKE public.nc_stop "
+                           "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    with (
+        report.phase(f"copy {spec.filename}"),
+        zipfile.ZipFile(zip_path) as archive,
+        archive.open(spec.filename) as raw,
+    ):
+        if subset is not None:
+            copied = raw_lines_copy(conn, table=spec.raw_table, stream=raw, progress=progress)
+            nul_bytes = copied.get("nul_bytes", 0)
+        else:
+            result = _fast_file_copy(conn, spec, raw, progress)
+            fast_rows, nul_bytes = result.fast_rows, result.nul_bytes
+            if result.refused_by_copy:
+                report.notes.append(
+                    f"{spec.filename}: {result.refused_by_copy:,} lines refused by the typed "
+                    "COPY went through validation")
+    if nul_bytes:
+        report.notes.append(f"{spec.filename}: removed {nul_bytes:,} NUL bytes")
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FILTER (WHERE line IS NULL), count(*) "
+                       f"FROM {STAGING}.{spec.raw_table}")
+        blank, slow_total = cursor.fetchone()
+    counts.blank = blank
+    counts.read = fast_rows + slow_total - blank
+    if spec.table == "nc_stop":
+        with report.phase("agencies"):
+            shp_holder["shp"] = agencies_resolve(conn)
+    shp_id = shp_holder.get("shp")
+    classified = classified_select(spec, subset=subset, shp_id=shp_id)
+    with report.phase(f"insert {spec.table}"), conn.cursor() as cursor:
+        loaded = 0
+        if spec.table == "nc_stop":
+            names = [column.name for column in spec.columns]
+            cut = _cutoff_condition(shp_id)
+            join = (f"FROM {STAGING}.typed_stop t LEFT JOIN {STAGING}.agency_map m "
+                    f"ON m.raw_name = t.agency_description")
+            cursor.execute(
+                f"INSERT INTO {STAGING}.nc_stop ({', '.join(names)}, agency_id) "
+                f"SELECT {', '.join('t.' + n for n in names)}, m.agency_id {join} "
+                f"WHERE NOT {cut}"
+            )
+            loaded += cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {STAGING}.import_rejects (file, line_no, reason, key) "
+                f"SELECT 'Stop.txt', NULL, '~cut', t.stop_id {join} WHERE {cut}"
+            )
+            cursor.execute(f"DROP TABLE {STAGING}.typed_stop")
+        else:
+            loaded += fast_rows
+        cursor.execute(insert_sql(spec, classified).replace("{staging}", STAGING))
+        loaded += cursor.rowcount
+        cursor.execute(rejects_sql(spec, classified).replace("{staging}", STAGING))
+        cursor.execute(f"DROP TABLE {STAGING}.{spec.raw_table}")
+    counts.loaded = loaded
+
+
+def _fast_file_copy(conn, spec: FileSpec, stream, progress):
+    table, columns = _typed_target(spec)
+    with conn.cursor() as cursor:
+        raw_table_create(cursor, spec.raw_table, identity=False)
+        cursor.execute("SET client_encoding = 'WIN1252'")
+        cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
+    copy_sql = f"COPY {STAGING}.{table} ({', '.join(columns)}) FROM STDIN"
+    raw_sql = (f"COPY {STAGING}.{spec.raw_table} (line_no, line) FROM STDIN WITH "
+               f"({RAW_COPY_OPTIONS})")
+
+    def copy_block(data: bytes) -> int:
+        with conn.cursor() as cursor:
+            cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
+            return cursor.rowcount
+
+    def slow_sink(lines: list[tuple[int, bytes]]) -> None:
+        data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
+        with conn.cursor() as cursor:
+            cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
+
+    try:
+        return fast_copy(
+            stream, width=spec.width,
+            non_text_columns=[column.kind != "text" for column in spec.columns],
+            copy_block=copy_block, slow_sink=slow_sink, progress=progress,
+        )
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute("SET client_encoding = 'UTF8'")
+            cursor.execute("SET TimeZone = 'UTC'")
+
+
 def files_copy_and_insert(
     staging: StagingImport,
     *,
@@ -352,48 +468,31 @@ def files_copy_and_insert(
     report: ImportReport,
     subset: tuple[int, int] | None,
     agencies_resolve,
-) -> None:
-    """Stream each file into a raw-lines table and insert its valid rows, two files at a
-    time on two connections (the two big files, Stop and PERSON, in parallel).
+) -> int | None:
+    """Load the five files on two connections (Stop alone; PERSON then the small ones).
 
     ``agencies_resolve(conn) -> shp_id`` runs on the Stop connection between its COPY and
-    its INSERT (the agency map must exist before stops are typed).
+    its insert (the agency map must exist before stops get their agency ids). Returns
+    the Highway Patrol's id.
     """
     with zipfile.ZipFile(zip_path) as archive:
         sizes = {info.filename: info.file_size for info in archive.infolist()}
     missing = [name for name in FILE_NAMES if name not in sizes]
     if missing:
         raise ImportValidationError(f"{zip_path.name} lacks {', '.join(missing)}")
+    staging.execute(
+        "CREATE UNLOGGED TABLE {staging}.import_rejects "
+        "(file text NOT NULL, line_no bigint, reason text NOT NULL, key bigint)"
+    )
     connections = [staging.new_connection() for _ in range(2)]
     queues = [[FILES[0]], list(FILES[1:])]
     shp_holder: dict[str, int | None] = {}
 
     def work(conn, specs: list[FileSpec]) -> None:
         for spec in specs:
-            counts = report.file(spec.filename)
-            progress = Progress(f"NC {spec.filename}", sizes[spec.filename])
-            with (
-                report.phase(f"copy {spec.filename}"),
-                zipfile.ZipFile(zip_path) as archive,
-                archive.open(spec.filename) as raw,
-            ):
-                copied = raw_lines_copy(conn, table=spec.raw_table, stream=raw,
-                                        progress=progress)
-            if copied.get("nul_bytes"):
-                report.notes.append(f"{spec.filename}: removed {copied['nul_bytes']:,} NUL bytes")
-            total_rows = copied["rows"]
-            if spec.table == "nc_stop":
-                with report.phase("agencies"):
-                    shp_holder["shp"] = agencies_resolve(conn)
-            classified = classified_select(spec, subset=subset, shp_id=shp_holder.get("shp"))
-            with report.phase(f"insert {spec.table}"), conn.cursor() as cursor:
-                cursor.execute(insert_sql(spec, classified).replace("{staging}", STAGING))
-                counts.loaded = cursor.rowcount
-                cursor.execute(
-                    f"SELECT count(*) FROM {STAGING}.{spec.raw_table} WHERE line IS NULL"
-                )
-                counts.blank = cursor.fetchone()[0]
-                counts.read = total_rows - counts.blank
+            _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename], report=report,
+                       subset=subset, agencies_resolve=agencies_resolve,
+                       shp_holder=shp_holder)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
@@ -405,27 +504,25 @@ def files_copy_and_insert(
     return shp_holder.get("shp")
 
 
-def files_reconcile(
-    staging: StagingImport,
-    *,
-    report: ImportReport,
-    subset: tuple[int, int] | None,
-    shp_id: int | None,
-) -> None:
-    """In dependency order: drop rows of excluded parents, record every line that was not
-    loaded (with its reason), check the counts and the reject share."""
-    staging.execute(
-        "CREATE UNLOGGED TABLE {staging}.import_rejects "
-        "(file text NOT NULL, line_no bigint, reason text NOT NULL, key bigint)"
-    )
+def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:
+    """In dependency order: drop rows whose stop/person/search was excluded (recording
+    them as cut off or rejected), then check the counts and the reject share."""
     max_share = float(getattr(settings, "IMPORT_MAX_REJECT_SHARE", 0.001))
     for spec in FILES:
         counts = report.file(spec.filename)
         with report.phase(f"reconcile {spec.filename}"):
-            for statement in children_of_excluded_delete_sql(spec):
-                counts.loaded -= staging.execute(statement)
-            classified = classified_select(spec, subset=subset, shp_id=shp_id, missing_only=True)
-            staging.execute(rejects_sql(spec, classified))
+            own = spec.columns[0].name
+            for index, parent in spec.parents:
+                column = spec.columns[index].name
+                counts.loaded -= staging.execute(
+                    f"WITH gone AS (DELETE FROM {{staging}}.{spec.table} t "
+                    f"USING {{staging}}.excluded_{parent} x WHERE t.{column} = x.id "
+                    f"RETURNING t.{own} AS id, x.cut) "
+                    f"INSERT INTO {{staging}}.import_rejects (file, line_no, reason, key) "
+                    f"SELECT %s, NULL, CASE WHEN cut THEN '~cut' "
+                    f"ELSE 'refers to a rejected row' END, id FROM gone",
+                    [spec.filename],
+                )
             _excluded_count(staging, spec, counts)
             accounted = counts.loaded + counts.rejected + counts.cut_off + counts.outside_subset
             if accounted != counts.read:
@@ -445,7 +542,6 @@ def files_reconcile(
                     [spec.filename],
                 )
                 staging.execute(f"ANALYZE {{staging}}.excluded_{spec.table}")
-            staging.execute(f"DROP TABLE {{staging}}.{spec.raw_table}")
 
 
 def _excluded_count(staging: StagingImport, spec: FileSpec, counts) -> None:

@@ -119,11 +119,11 @@ def nc_import_run(
                 new_rows.extend(rows)
                 return shp
 
-            shp_id = importer.files_copy_and_insert(
+            importer.files_copy_and_insert(
                 staging, zip_path=archive, report=report, subset=subset,
                 agencies_resolve=resolve,
             )
-            importer.files_reconcile(staging, report=report, subset=subset, shp_id=shp_id)
+            importer.files_reconcile(staging, report=report)
             new_names = agencies_new_register(staging, new_rows)
     except Exception as exc:
         report.finish(successful=False, error=str(exc))
@@ -170,7 +170,8 @@ def agencies_resolve(
     """
     with conn.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT btrim(split_part(line, E'\\t', 2), {importer.TRIM}) "
+            f"SELECT agency_description FROM {STAGING_SCHEMA}.typed_stop "
+            f"UNION SELECT btrim(split_part(line, E'\\t', 2), {importer.TRIM}) "
             f"FROM {STAGING_SCHEMA}.raw_stop WHERE line IS NOT NULL"
         )
         raw_names = [row[0] for row in cursor.fetchall()]
