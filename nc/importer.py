@@ -493,6 +493,10 @@ def files_copy_and_insert(
             _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename], report=report,
                        subset=subset, agencies_resolve=agencies_resolve,
                        shp_holder=shp_holder)
+        if specs[0].table != "nc_stop":
+            # PERSON and the small files are done long before Stop: index them meanwhile.
+            for spec in specs:
+                staging.keys_build(spec.table, conn=conn)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
