@@ -10,7 +10,10 @@ or load after trimming/truncation). Everything else is parsed only by PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -90,6 +93,38 @@ def fast_copy(
     """
     non_text = np.array(non_text_columns, dtype=bool)
     result = FastCopyResult()
+    # Screening the next block (inflate, numpy) overlaps with PostgreSQL parsing the
+    # current one: a producer thread feeds a short queue.
+    blocks: queue.Queue = queue.Queue(maxsize=3)
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in _blocks(stream, width, non_text, result, progress):
+                blocks.put(item)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
+            failure.append(exc)
+        finally:
+            blocks.put(None)
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+    try:
+        while (item := blocks.get()) is not None:
+            _block_load(*item, copy_block, slow_sink, result)
+    finally:
+        # Unblock and finish the producer even when a COPY failed.
+        while producer.is_alive():
+            with contextlib.suppress(queue.Empty):
+                blocks.get(timeout=0.1)
+        producer.join()
+    if failure:
+        raise failure[0]
+    return result
+
+
+def _blocks(stream, width, non_text, result, progress):
+    """Yield (block, arr, ends, slow mask, line numbers) per megabyte of complete lines."""
     remainder = b""
     line_base = 0
     eof = False
@@ -116,8 +151,7 @@ def fast_copy(
         line_base += len(ends)
         if progress is not None:
             progress.update(len(block), len(ends))
-        _block_load(block, arr, ends, slow, line_numbers, copy_block, slow_sink, result)
-    return result
+        yield block, arr, ends, slow, line_numbers
 
 
 def _block_load(block, arr, ends, slow, line_numbers, copy_block, slow_sink, result) -> None:
