@@ -102,6 +102,7 @@ def nc_import_run(
     logger.info("*** NC Data Import Started ***")
     subset = (min_stop_id, max_stop_id) if min_stop_id is not None else None
     new_names: list[str] = []
+    new_rows: list[tuple[int, str]] = []
     try:
         with report.phase("obtain extract"):
             workdir = sources.working_directory(dest, state="nc")
@@ -110,11 +111,20 @@ def nc_import_run(
         with staging_import("nc", importer.TABLES, report=report,
                             full_dataset=subset is None) as staging:
             staging.on_fk_violation = _fk_fallback(staging, report)
-            with report.phase("copy raw files"):
-                importer.raw_files_copy(staging, zip_path=archive, report=report)
-            with report.phase("agencies"):
-                new_names, shp_id = agencies_resolve(staging)
-            importer.files_load(staging, report=report, subset=subset, shp_id=shp_id)
+            known = (dict(AgencyAlias.objects.values_list("raw_name", "agency_id")),
+                     dict(Agency.objects.values_list("name", "id")))
+
+            def resolve(conn) -> int | None:
+                rows, shp = agencies_resolve(staging, conn=conn, known=known)
+                new_rows.extend(rows)
+                return shp
+
+            importer.files_copy_and_insert(
+                staging, zip_path=archive, report=report, subset=subset,
+                agencies_resolve=resolve,
+            )
+            importer.files_reconcile(staging, report=report)
+            new_names = agencies_new_register(staging, new_rows)
     except Exception as exc:
         report.finish(successful=False, error=str(exc))
         for line in report.lines():
@@ -149,24 +159,25 @@ def _cache_prime() -> str:
 
 
 # ---- agencies ------------------------------------------------------------------------
-def agencies_resolve(staging: StagingImport) -> tuple[list[str], int | None]:
+def agencies_resolve(
+    staging: StagingImport, *, conn, known: tuple[dict[str, int], dict[str, int]]
+) -> tuple[list[tuple[int, str]], int | None]:
     """Map every raw agency name of the extract to a stable id (alias, name, or new id).
 
     New names get ids after the highest existing one, in code-point order; they are
     inserted into the live agency table inside the swap transaction, so a failed import
     adds nothing. Returns (new names, id of the Highway Patrol or None).
     """
-    raw_names = [
-        row[0]
-        for row in staging.fetchall(
-            f"SELECT DISTINCT btrim(split_part(line, E'\\t', 2), {importer.TRIM}) "
-            "FROM {staging}.raw_stop WHERE line IS NOT NULL"
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT agency_description FROM {STAGING_SCHEMA}.typed_stop "
+            f"UNION SELECT btrim(split_part(line, E'\\t', 2), {importer.TRIM}) "
+            f"FROM {STAGING_SCHEMA}.raw_stop WHERE line IS NOT NULL"
         )
-    ]
-    aliases = dict(AgencyAlias.objects.values_list("raw_name", "agency_id"))
-    by_name = dict(Agency.objects.values_list("name", "id"))
+        raw_names = [row[0] for row in cursor.fetchall()]
+    aliases, by_name = known
     mapping: dict[str, int] = {}
-    new_names = []
+    new_names: list[str] = []
     for raw in raw_names:
         if not raw or len(raw) > 100:
             continue
@@ -182,30 +193,51 @@ def agencies_resolve(staging: StagingImport) -> tuple[list[str], int | None]:
     for offset, name in enumerate(new_names):
         mapping[name] = next_id + offset
         new_rows.append((next_id + offset, name))
-    staging.execute(
-        "CREATE TABLE {staging}.agency_map (raw_name text PRIMARY KEY, agency_id integer)"
-    )
-    with staging.conn.cursor() as cursor:
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {STAGING_SCHEMA}.agency_map "
+            "(raw_name text PRIMARY KEY, agency_id integer)"
+        )
         execute_values(
             cursor,
             f"INSERT INTO {STAGING_SCHEMA}.agency_map (raw_name, agency_id) VALUES %s",
             list(mapping.items()),
             page_size=1000,
         )
-    staging.execute("ANALYZE {staging}.agency_map")
-    staging.on_swap("LOCK TABLE public.nc_agency IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"ANALYZE {STAGING_SCHEMA}.agency_map")
+    shp_id = mapping.get(importer.HIGHWAY_PATROL, by_name.get(importer.HIGHWAY_PATROL))
+    return new_rows, shp_id
+
+
+def agencies_new_register(staging: StagingImport, new_rows: list[tuple[int, str]]) -> list[str]:
+    """Queue the insert of new agencies that have loaded stops for the swap transaction.
+
+    Names seen only on rejected or cut-off lines get no agency (a malformed line must not
+    create a permanent id). Also moves the id sequence past the highest id (fix 9.2.10).
+    Returns the names that will be added.
+    """
+    kept: list[tuple[int, str]] = []
     if new_rows:
-        values = ", ".join(["(%s, %s, '')"] * len(new_rows))
+        used = {
+            row[0]
+            for row in staging.fetchall(
+                "SELECT DISTINCT agency_id FROM {staging}.nc_stop WHERE agency_id >= %s",
+                [min(agency_id for agency_id, _ in new_rows)],
+            )
+        }
+        kept = [(agency_id, name) for agency_id, name in new_rows if agency_id in used]
+    staging.on_swap("LOCK TABLE public.nc_agency IN SHARE ROW EXCLUSIVE MODE")
+    if kept:
+        values = ", ".join(["(%s, %s, '')"] * len(kept))
         staging.on_swap(
             f"INSERT INTO public.nc_agency (id, name, census_profile_id) VALUES {values}",
-            [item for row in new_rows for item in row],
+            [item for row in kept for item in row],
         )
     staging.on_swap(
         "SELECT setval(pg_get_serial_sequence('public.nc_agency', 'id'), "
         "GREATEST((SELECT max(id) FROM public.nc_agency), 1))"
     )
-    shp_id = mapping.get(importer.HIGHWAY_PATROL, by_name.get(importer.HIGHWAY_PATROL))
-    return new_names, shp_id
+    return [name for _, name in kept]
 
 
 def new_agencies_notify(names: list[str]) -> None:

@@ -60,12 +60,13 @@ def cleaned_chunks(
         counts["nul_bytes"] = nul
 
 
-def raw_table_create(cursor, name: str) -> None:
-    """An unlogged staging table ``(line_no, line)``; line numbers follow COPY order."""
+def raw_table_create(cursor, name: str, *, identity: bool = True) -> None:
+    """An unlogged staging table ``(line_no, line)``; with ``identity`` the line numbers
+    follow COPY order, otherwise the loader supplies them."""
+    numbering = "GENERATED ALWAYS AS IDENTITY (CACHE 10000)" if identity else ""
     cursor.execute(
         sql.SQL(
-            "CREATE UNLOGGED TABLE {s}.{t} (line_no bigint GENERATED ALWAYS AS IDENTITY "
-            "(CACHE 10000), line text)"
+            "CREATE UNLOGGED TABLE {s}.{t} (line_no bigint " + numbering + ", line text)"
         ).format(s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(name))
     )
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -59,6 +60,7 @@ SWAP_LOCK_TIMEOUT_MS = 500
 SWAP_ATTEMPTS = 40
 # Generous per-session memory for bulk work (index builds, hash joins); not server-wide.
 SESSION_SETTINGS = {
+    "jit": "off",  # compiling the wide conversion queries costs more than it saves
     "maintenance_work_mem": "256MB",
     "work_mem": "64MB",
     "synchronous_commit": "off",
@@ -162,6 +164,7 @@ class StagingImport:
         self._expected_counts: dict[str, int] = {}
         self._deferred_fks: list[tuple[str, str, str]] = []  # (table, name, definition)
         self._step_tables: list[str] = []
+        self._keys_done: set[str] = set()
         self.extra_connections: list = []
         # Optional fallback for FK violations in staging: (table, name, definition) → None;
         # it may move offending rows to the loader's rejects, then the FK is retried once.
@@ -323,26 +326,22 @@ class StagingImport:
         """Build PKs/UNIQUEs, indexes and FKs in staging, with the live names.
 
         ``on_fk_violation(table, constraint_name, definition)`` may remove offending rows
-        (recording them as rejects) and return True to retry once; otherwise the
-        violation fails the import.
+        (recording them as rejects); the FK is then retried once. Without it, or if the
+        retry fails, the violation fails the import.
         """
+        for table in self.tables:
+            if table not in self._keys_done:
+                self.keys_build(table)
         with self.conn.cursor() as cursor:
-            for table in self.tables:
-                definition = self._definitions[table]
-                keys = [c for c in definition.constraints if c[1] in ("p", "u", "x")]
-                with self.report.phase(f"keys and indexes {table}"):
-                    if keys:
-                        cursor.execute(
-                            sql.SQL("ALTER TABLE {s}.{t} ").format(
-                                s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                            ).as_string(cursor)
-                            + ", ".join(
-                                f"ADD CONSTRAINT {_quote(name)} {condef}"
-                                for name, _, condef, _ in keys
-                            )
+            # Statistics before the FK checks: the planner then validates small child
+            # tables with index lookups instead of scanning the big parents.
+            with self.report.phase("analyze"):
+                for table in self.tables:
+                    cursor.execute(
+                        sql.SQL("ANALYZE {s}.{t}").format(
+                            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
                         )
-                    for _, indexdef in definition.indexes:
-                        cursor.execute(self._staged_index(indexdef, table))
+                    )
             for table in self.tables:
                 definition = self._definitions[table]
                 internal = []
@@ -358,7 +357,60 @@ class StagingImport:
                 with self.report.phase(f"foreign keys {table}"):
                     self._foreign_keys_add(cursor, table, internal, on_fk_violation)
 
+    def keys_build(self, table: str, *, conn=None) -> None:
+        """Build ``table``'s PK/UNIQUE constraints and indexes now (live names).
+
+        A loader may call this from a worker thread with its own ``conn`` as soon as a
+        table is fully loaded, so index builds overlap with loading other tables; the
+        remaining tables are done by :meth:`build`. Rows may still be deleted afterwards.
+        """
+        definition = self._definitions[table]
+        keys = [c for c in definition.constraints if c[1] in ("p", "u", "x")]
+        with self.report.phase(f"keys and indexes {table}"), (conn or self.conn).cursor() as cursor:
+            if keys:
+                self._keys_add(cursor, table, keys)
+            for _, indexdef in definition.indexes:
+                cursor.execute(self._staged_index(indexdef, table))
+        self._keys_done.add(table)
+
+    def _keys_add(self, cursor, table: str, keys) -> None:
+        statement = sql.SQL("ALTER TABLE {s}.{t} ").format(
+            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+        ).as_string(cursor) + ", ".join(
+            f"ADD CONSTRAINT {_quote(name)} {condef}" for name, _, condef, _ in keys
+        )
+        try:
+            cursor.execute(statement)
+        except (errors.UniqueViolation, errors.ExclusionViolation) as exc:
+            raise ImportValidationError(
+                f"{table}: the extract repeats a key ({exc.pgerror.strip()})"
+            ) from exc
+
     def _foreign_keys_add(self, cursor, table, internal, on_fk_violation) -> None:
+        # PostgreSQL 15 checks a new FK with an anti-join that hashes the referenced
+        # table; for a child much smaller than its parent, index lookups are far cheaper.
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [f"{STAGING_SCHEMA}.{table}"],
+        )
+        child_rows = cursor.fetchone()[0]
+        parent_rows = 0.0
+        for _, condef in internal:
+            match = re.search(r"REFERENCES ([\w.]+)\(", condef)
+            if match:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                               [match.group(1)])
+                parent_rows = max(parent_rows, cursor.fetchone()[0])
+        small_child = 0 <= child_rows * 20 < parent_rows
+        if small_child:
+            cursor.execute("SET enable_hashjoin = off; SET enable_mergejoin = off")
+        try:
+            self._foreign_keys_try(cursor, table, internal, on_fk_violation)
+        finally:
+            if small_child:
+                cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
+
+    def _foreign_keys_try(self, cursor, table, internal, on_fk_violation) -> None:
         statement = (
             sql.SQL("ALTER TABLE {s}.{t} ").format(
                 s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
@@ -428,9 +480,13 @@ class StagingImport:
                     )
 
     def analyze(self) -> None:
-        """Statistics are per table, so analysing in staging serves the swapped-in tables."""
+        """Statistics are per table, so analysing in staging serves the swapped-in tables.
+
+        The loaded tables were analysed before their FK checks; this covers the tables the
+        post-load steps created.
+        """
         with self.conn.cursor() as cursor:
-            for table in self.tables + self._step_tables:
+            for table in self._step_tables:
                 cursor.execute(
                     sql.SQL("ANALYZE {s}.{t}").format(
                         s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
