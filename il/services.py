@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,8 @@ def il_import_run(
     except Exception as exc:
         report.finish(successful=False, error=str(exc))
         logger.error("\n".join(report.lines()))
+        with contextlib.suppress(AttributeError):
+            exc.report = report  # the Import record keeps it (tsdata.services)
         raise
     report.finish(successful=True)
     logger.info("\n".join(report.lines()))

@@ -104,3 +104,16 @@ def test_reference_crosswalk_gives_names_and_the_original_ids(tmp_path):
         name="second.zip"))
     assert {c: i for c, i in Agency.objects.values_list("code", "id") if c in ids} == ids
     assert Agency.objects.get(code="99").id == 1064
+
+
+def test_failed_import_carries_its_report(tmp_path):
+    from il.services import il_import_run
+    from tsdata.imports.sources import SourceError
+
+    bad = _csv_zip(tmp_path, "a,b\n1,2\n")
+    with pytest.raises(ValueError, match="expected 'agencycode") as caught:
+        il_import_run(zip_path=bad)
+    assert caught.value.report.successful is False
+    assert "expected 'agencycode" in caught.value.report.error
+    with pytest.raises(SourceError):
+        il_import_run(zip_path=tmp_path / "missing.zip")
