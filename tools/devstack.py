@@ -113,7 +113,8 @@ def ensure_admin_user() -> tuple[str, str]:
         password = secrets.token_urlsafe(12)
         password_file.write_text(password + "\n")
         password_file.chmod(0o600)
-    manage("ensure_admin", "--username", "admin", "--password", password)
+    run([PYTHON, "manage.py", "ensure_admin", "--username", "admin"],
+        env={**os.environ, "ADMIN_PASSWORD": password})
     return "admin", password
 
 
