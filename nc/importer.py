@@ -1,0 +1,606 @@
+"""NC raw extract → staging tables: the five tab-delimited files, validated in SQL.
+
+Each file is streamed from the zip (never extracted) into a raw-lines table
+(``tsdata.imports.rawlines``), then one ``INSERT ... SELECT`` per table splits on tabs,
+trims, ignores extra fields, validates every field and casts; a second pass writes the
+excluded lines (rejected with a reason, cut off before 2002, or children of excluded
+rows) to ``import_rejects``. Row counts are checked (read = loaded + rejected + cut off
++ outside the subset) before the shared machinery builds keys and swaps.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from tsdata.imports.fastpath import fast_copy
+from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy, raw_table_create
+from tsdata.imports.report import ImportReport, Progress
+from tsdata.imports.staging import STAGING_SCHEMA as STAGING
+from tsdata.imports.staging import ImportValidationError, StagingImport
+
+logger = logging.getLogger(__name__)
+
+CUTOFF_YEAR = 2002
+HIGHWAY_PATROL = "NC State Highway Patrol"
+# Characters Python's str.strip() removes that can occur in CP1252 text (not the tab).
+TRIM = "U&' \\000A\\000B\\000C\\00A0'"
+MAX_REJECT_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # column of the table
+    raw: str  # column name in the raw data key (for messages)
+    kind: str  # int | small | flag | date | float | text
+    max_length: int = 0
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    filename: str
+    table: str
+    columns: tuple[Column, ...]
+    stop_field: int  # 0-based index of the StopID field (subset and cut-off)
+    parents: tuple[tuple[int, str], ...] = ()  # (field index, parent table) to cascade
+    raw_table: str = ""
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+
+def _flags(*pairs: tuple[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(name, raw, "flag") for name, raw in pairs)
+
+
+FILES: tuple[FileSpec, ...] = (
+    FileSpec(
+        "Stop.txt", "nc_stop",
+        (
+            Column("stop_id", "StopID", "int"),
+            Column("agency_description", "AgencyDescription", "text", 100),
+            Column("date", "StopDate", "date"),
+            Column("purpose", "Purpose", "small"),
+            Column("action", "Action", "small"),
+            *_flags(
+                ("driver_arrest", "DriverArrest"), ("passenger_arrest", "PassengerArrest"),
+                ("encounter_force", "EncounterForce"), ("engage_force", "EngageForce"),
+                ("officer_injury", "OfficerInjury"), ("driver_injury", "DriverInjury"),
+                ("passenger_injury", "PassengerInjury"),
+            ),
+            Column("officer_id", "OfficerId", "text", 15),
+            Column("stop_location", "StopLocation", "text", 15),
+            Column("stop_city", "StopCity", "text", 20),
+        ),
+        stop_field=0, raw_table="raw_stop",
+    ),
+    FileSpec(
+        "PERSON.txt", "nc_person",
+        (
+            Column("person_id", "PersonID", "int"),
+            Column("stop_id", "StopID", "int"),
+            Column("type", "Type", "text", 2),
+            Column("age", "Age", "small"),
+            Column("gender", "Gender", "text", 2),
+            Column("ethnicity", "Ethnicity", "text", 2),
+            Column("race", "Race", "text", 2),
+        ),
+        stop_field=1, parents=((1, "nc_stop"),), raw_table="raw_person",
+    ),
+    FileSpec(
+        "Search.txt", "nc_search",
+        (
+            Column("search_id", "SearchID", "int"),
+            Column("stop_id", "StopID", "int"),
+            Column("person_id", "PersonID", "int"),
+            Column("type", "Type", "small"),
+            *_flags(
+                ("vehicle_search", "VehicleSearch"), ("driver_search", "DriverSearch"),
+                ("passenger_search", "PassengerSearch"), ("property_search", "PropertySearch"),
+                ("vehicle_siezed", "VehicleSeized"),
+                ("personal_property_siezed", "PersonalPropertySeized"),
+                ("other_property_sized", "OtherPropertySeized"),
+            ),
+        ),
+        stop_field=1, parents=((1, "nc_stop"), (2, "nc_person")), raw_table="raw_search",
+    ),
+    FileSpec(
+        "Contraband.txt", "nc_contraband",
+        (
+            Column("contraband_id", "ContrabandID", "int"),
+            Column("search_id", "SearchID", "int"),
+            Column("person_id", "PersonID", "int"),
+            Column("stop_id", "StopID", "int"),
+            *(
+                Column(name, raw, "float")
+                for name, raw in (
+                    ("ounces", "Ounces"), ("pounds", "Pounds"), ("pints", "Pints"),
+                    ("gallons", "Gallons"), ("dosages", "Dosages"), ("grams", "Grams"),
+                    ("kilos", "Kilos"), ("money", "Money"), ("weapons", "Weapons"),
+                    ("dollar_amount", "DollarAmt"),
+                )
+            ),
+        ),
+        stop_field=3, parents=((3, "nc_stop"), (2, "nc_person"), (1, "nc_search")),
+        raw_table="raw_contraband",
+    ),
+    FileSpec(
+        "SearchBasis.txt", "nc_searchbasis",
+        (
+            Column("search_basis_id", "SearchBasisID", "int"),
+            Column("search_id", "SearchID", "int"),
+            Column("person_id", "PersonID", "int"),
+            Column("stop_id", "StopID", "int"),
+            Column("basis", "Basis", "text", 4),
+        ),
+        stop_field=3, parents=((3, "nc_stop"), (2, "nc_person"), (1, "nc_search")),
+        raw_table="raw_searchbasis",
+    ),
+)
+FILE_NAMES = tuple(spec.filename for spec in FILES)
+TABLES = tuple(spec.table for spec in FILES)
+SPEC_BY_TABLE = {spec.table: spec for spec in FILES}
+# Tables whose excluded ids cascade to the rows referring to them.
+PARENT_TABLES = ("nc_stop", "nc_person", "nc_search")
+
+FLOAT_RE = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?$"
+DIGITS = "'0123456789'"
+# Accepted StopDate shapes after mapping every digit to 9 (cheaper than a regex).
+DATE_SHAPES = (
+    "9999-99-99 99:99:99.999", "9999-99-99 99:99:99", "9999-99-99 99:99:99.9999999",
+    "9999-99-99 99:99:99.9", "9999-99-99 99:99:99.99", "9999-99-99 99:99", "9999-99-99",
+)
+
+
+def _c(index: int) -> str:
+    return f"c{index + 1}"
+
+
+def _key(index: int) -> str:
+    """A raw id field as bigint, NULL when it is not a plain number."""
+    c = _c(index)
+    return (f"(CASE WHEN {c} <> '' AND length({c}) <= 18 AND ltrim({c}, {DIGITS}) = '' "
+            f"THEN {c}::bigint END)")
+
+
+def _invalid(column: Column, c: str) -> list[tuple[str, str]]:
+    """(condition, reason) pairs, checked in order, that reject a field.
+
+    Plain string functions instead of regular expressions: they run on every field of
+    tens of millions of rows.
+    """
+    raw = column.raw
+    if column.kind == "int":
+        return [(
+            f"({c} = '' OR ltrim({c}, {DIGITS}) <> '' OR length({c}) > 10 OR "
+            f"(length({c}) = 10 AND {c} COLLATE \"C\" > '2147483647'))",
+            f"{raw} is not an integer",
+        )]
+    if column.kind == "small":
+        return [(f"({c} = '' OR ltrim({c}, {DIGITS}) <> '' OR length({c}) > 4)",
+                 f"{raw} is not a code number")]
+    if column.kind == "flag":
+        return [(f"{c} NOT IN ('0', '1')", f"{raw} is not 0 or 1")]
+    if column.kind == "float":
+        return [(f"{c} <> '' AND {c} !~ '{FLOAT_RE}'", f"{raw} is not a number")]
+    if column.kind == "date":
+        reason = f"{raw} is not a valid date (YYYY-MM-DD HH:MM:SS)"
+        shapes = ", ".join(f"'{shape}'" for shape in DATE_SHAPES)
+        month, day = f"substr({c}, 6, 2) COLLATE \"C\"", f"substr({c}, 9, 2) COLLATE \"C\""
+        hour, minute = f"substr({c}, 12, 2) COLLATE \"C\"", f"substr({c}, 15, 2) COLLATE \"C\""
+        second = f"substr({c}, 18, 2) COLLATE \"C\""
+        return [
+            (f"translate({c}, {DIGITS}, '9999999999') NOT IN ({shapes})", reason),
+            (
+                f"({month} NOT BETWEEN '01' AND '12' OR {day} NOT BETWEEN '01' AND '31' "
+                f"OR left({c}, 1) NOT IN ('1', '2') OR {hour} > '23' OR {minute} > '59' "
+                f"OR {second} > '59')",
+                reason,
+            ),
+            (
+                f"{day} > '28' AND substr({c}, 9, 2)::int > extract(day FROM "
+                f"make_date(left({c}, 4)::int, substr({c}, 6, 2)::int, 1) "
+                f"+ interval '1 month - 1 day')",
+                reason,
+            ),
+        ]
+    if column.kind == "text":
+        return [(f"length({c}) > {column.max_length}",
+                 f"{raw} longer than {column.max_length} characters")]
+    raise ValueError(column.kind)
+
+
+def _value(column: Column, c: str) -> str:
+    if column.kind == "int":
+        return f"{c}::integer"
+    if column.kind == "small":
+        return f"{c}::smallint"
+    if column.kind == "flag":
+        return f"({c} = '1')"
+    if column.kind == "float":
+        return f"NULLIF({c}, '')::double precision"
+    if column.kind == "date":
+        return f"({c}::timestamp AT TIME ZONE '{settings.NC_TIME_ZONE}')"
+    return c
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _raw_key_expression(spec: FileSpec) -> str:
+    """The own id of a raw line, computed from the line itself (for the anti-join)."""
+    first = f"btrim(split_part(line, E'\\t', 1), {TRIM})"
+    return (f"(CASE WHEN {first} <> '' AND length({first}) <= 10 "
+            f"AND ltrim({first}, {DIGITS}) = '' THEN {first}::bigint END)")
+
+
+def classified_select(
+    spec: FileSpec,
+    *,
+    subset: tuple[int, int] | None,
+    shp_id: int | None,
+    missing_only: bool = False,
+) -> str:
+    """SELECT of raw lines with their trimmed fields and ``reason``.
+
+    ``reason`` is NULL for a row to load, ``'~cut'`` for a cut-off row, ``'~subset'`` for a
+    row outside the stop-id subset, otherwise the reject reason. ``missing_only``
+    restricts it to lines whose id is not in the staged table (after the load), and then
+    also explains rows excluded because the row they refer to was excluded.
+    """
+    n = spec.width
+    fields = ", ".join(f"btrim(f[{i + 1}], {TRIM}) AS {_c(i)}" for i in range(n))
+    joins = []
+    cases = [(f"nf < {n}", _quote_literal(f"fewer than {n} fields"))]
+    stop_c = _c(spec.stop_field)
+    stop_col = spec.columns[spec.stop_field]
+    for condition, reason in _invalid(stop_col, stop_c):
+        cases.append((condition, _quote_literal(reason)))
+    if subset is not None:
+        cases.append((f"NOT {stop_c}::bigint BETWEEN {subset[0]} AND {subset[1]}", "'~subset'"))
+    parent_aliases = []
+    if missing_only:
+        for index, parent in spec.parents:
+            alias = f"x_{parent}"
+            parent_aliases.append(alias)
+            joins.append(
+                f"LEFT JOIN {{staging}}.excluded_{parent} {alias} ON {alias}.id = {_key(index)}"
+            )
+    if parent_aliases:
+        any_cut = " OR ".join(f"{a}.cut" for a in parent_aliases)
+        cases.append((f"({any_cut})", "'~cut'"))
+    for index, column in enumerate(spec.columns):
+        if index == spec.stop_field:
+            continue
+        for condition, reason in _invalid(column, _c(index)):
+            cases.append((condition, _quote_literal(reason)))
+    if parent_aliases:
+        any_excluded = " OR ".join(f"{a}.id IS NOT NULL" for a in parent_aliases)
+        cases.append((f"({any_excluded})", "'refers to a rejected row'"))
+    extra = ""
+    if spec.table == "nc_stop":
+        joins.append("LEFT JOIN {staging}.agency_map m ON m.raw_name = c2")
+        extra = ", m.agency_id"
+        shp = "NULL" if shp_id is None else str(int(shp_id))
+        cases.append((
+            f"left(c3, 4) < '{CUTOFF_YEAR}' AND m.agency_id IS DISTINCT FROM {shp}", "'~cut'"
+        ))
+    if missing_only:
+        cases.append(("TRUE", _quote_literal("duplicate id (another row with it was loaded)")))
+    case = "CASE " + " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in cases) + " END"
+    columns = ", ".join(_c(i) for i in range(n))
+    source = f"{{staging}}.{spec.raw_table} r WHERE line IS NOT NULL"
+    if missing_only:
+        pk = spec.columns[0].name
+        source += (f" AND NOT EXISTS (SELECT 1 FROM {{staging}}.{spec.table} t "
+                   f"WHERE t.{pk} = {_raw_key_expression(spec)})")
+    return (
+        f"SELECT line_no, {columns}{extra}, {case} AS reason, {_key(0)} AS own_key "
+        f"FROM (SELECT line_no, cardinality(f) AS nf, {fields} "
+        f"      FROM (SELECT line_no, string_to_array(line, E'\\t') AS f "
+        f"              FROM {source} OFFSET 0) a "
+        f"      OFFSET 0) b "
+        + " ".join(joins)
+        + " OFFSET 0"
+    )
+
+
+def insert_sql(spec: FileSpec, classified: str) -> str:
+    names = [column.name for column in spec.columns]
+    values = [_value(column, _c(i)) for i, column in enumerate(spec.columns)]
+    if spec.table == "nc_stop":
+        names.append("agency_id")
+        values.append("agency_id")
+    return (
+        f"INSERT INTO {{staging}}.{spec.table} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM ({classified}) k WHERE reason IS NULL"
+    )
+
+
+def rejects_sql(spec: FileSpec, classified: str) -> str:
+    return (
+        "INSERT INTO {staging}.import_rejects (file, line_no, reason, key) "
+        f"SELECT {_quote_literal(spec.filename)}, line_no, reason, own_key "
+        f"FROM ({classified}) k WHERE reason IS NOT NULL"
+    )
+
+
+def children_of_excluded_delete_sql(spec: FileSpec) -> list[str]:
+    """Remove loaded rows whose stop/person/search was excluded (cut off or rejected)."""
+    statements = []
+    for index, parent in spec.parents:
+        column = spec.columns[index].name
+        statements.append(
+            f"DELETE FROM {{staging}}.{spec.table} t USING {{staging}}.excluded_{parent} x "
+            f"WHERE t.{column} = x.id"
+        )
+    return statements
+
+
+# ---- the load ---------------------------------------------------------------------------
+def _typed_target(spec: FileSpec) -> tuple[str, list[str]]:
+    """Where the fast path COPYs a file: stops into a typed table without ``agency_id``
+    (agencies and the cut-off are applied when moving them), the others straight into
+    their staging table."""
+    columns = [column.name for column in spec.columns]
+    if spec.table == "nc_stop":
+        return "typed_stop", columns
+    return spec.table, columns
+
+
+def _cutoff_condition(shp_id: int | None) -> str:
+    shp = "NULL" if shp_id is None else str(int(shp_id))
+    return (f"(t.date < '{CUTOFF_YEAR}-01-01 00:00:00'::timestamp AT TIME ZONE "
+            f"'{settings.NC_TIME_ZONE}' AND m.agency_id IS DISTINCT FROM {shp})")
+
+
+def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
+               subset: tuple[int, int] | None, agencies_resolve, shp_holder: dict) -> None:
+    """COPY one file (fast path, or everything through the raw table for a subset) and
+    insert the rows of its slow lines."""
+    counts = report.file(spec.filename)
+    progress = Progress(f"NC {spec.filename}", size)
+    fast_rows = 0
+    if spec.table == "nc_stop":
+        with conn.cursor() as cursor:
+            cursor.execute(f"CREATE UNLOGGED TABLE {STAGING}.typed_stop (LIKE public.nc_stop "
+                           "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    with (
+        report.phase(f"copy {spec.filename}"),
+        zipfile.ZipFile(zip_path) as archive,
+        archive.open(spec.filename) as raw,
+    ):
+        if subset is not None:
+            copied = raw_lines_copy(conn, table=spec.raw_table, stream=raw, progress=progress)
+            nul_bytes = copied.get("nul_bytes", 0)
+        else:
+            result = _fast_file_copy(conn, spec, raw, progress)
+            fast_rows, nul_bytes = result.fast_rows, result.nul_bytes
+            if result.refused_by_copy:
+                report.notes.append(
+                    f"{spec.filename}: {result.refused_by_copy:,} lines refused by the typed "
+                    "COPY went through validation")
+    if nul_bytes:
+        report.notes.append(f"{spec.filename}: removed {nul_bytes:,} NUL bytes")
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FILTER (WHERE line IS NULL), count(*) "
+                       f"FROM {STAGING}.{spec.raw_table}")
+        blank, slow_total = cursor.fetchone()
+    counts.blank = blank
+    counts.read = fast_rows + slow_total - blank
+    if spec.table == "nc_stop":
+        with report.phase("agencies"):
+            shp_holder["shp"] = agencies_resolve(conn)
+    shp_id = shp_holder.get("shp")
+    classified = classified_select(spec, subset=subset, shp_id=shp_id)
+    with report.phase(f"insert {spec.table}"), conn.cursor() as cursor:
+        loaded = 0
+        if spec.table == "nc_stop":
+            names = [column.name for column in spec.columns]
+            cut = _cutoff_condition(shp_id)
+            join = (f"FROM {STAGING}.typed_stop t LEFT JOIN {STAGING}.agency_map m "
+                    f"ON m.raw_name = t.agency_description")
+            cursor.execute(
+                f"INSERT INTO {STAGING}.nc_stop ({', '.join(names)}, agency_id) "
+                f"SELECT {', '.join('t.' + n for n in names)}, m.agency_id {join} "
+                f"WHERE NOT {cut}"
+            )
+            loaded += cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {STAGING}.import_rejects (file, line_no, reason, key) "
+                f"SELECT 'Stop.txt', NULL, '~cut', t.stop_id {join} WHERE {cut}"
+            )
+            cursor.execute(f"DROP TABLE {STAGING}.typed_stop")
+        else:
+            loaded += fast_rows
+        cursor.execute(insert_sql(spec, classified).replace("{staging}", STAGING))
+        loaded += cursor.rowcount
+        cursor.execute(rejects_sql(spec, classified).replace("{staging}", STAGING))
+        cursor.execute(f"DROP TABLE {STAGING}.{spec.raw_table}")
+    counts.loaded = loaded
+
+
+def _fast_file_copy(conn, spec: FileSpec, stream, progress):
+    table, columns = _typed_target(spec)
+    with conn.cursor() as cursor:
+        raw_table_create(cursor, spec.raw_table, identity=False)
+        cursor.execute("SET client_encoding = 'WIN1252'")
+        cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
+    copy_sql = f"COPY {STAGING}.{table} ({', '.join(columns)}) FROM STDIN"
+    raw_sql = (f"COPY {STAGING}.{spec.raw_table} (line_no, line) FROM STDIN WITH "
+               f"({RAW_COPY_OPTIONS})")
+
+    def copy_block(data: bytes) -> int:
+        with conn.cursor() as cursor:
+            cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
+            return cursor.rowcount
+
+    def slow_sink(lines: list[tuple[int, bytes]]) -> None:
+        data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
+        with conn.cursor() as cursor:
+            cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
+
+    try:
+        return fast_copy(
+            stream, width=spec.width,
+            non_text_columns=[column.kind != "text" for column in spec.columns],
+            copy_block=copy_block, slow_sink=slow_sink, progress=progress,
+        )
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute("SET client_encoding = 'UTF8'")
+            cursor.execute("SET TimeZone = 'UTC'")
+
+
+def files_copy_and_insert(
+    staging: StagingImport,
+    *,
+    zip_path: Path,
+    report: ImportReport,
+    subset: tuple[int, int] | None,
+    agencies_resolve,
+) -> int | None:
+    """Load the five files on two connections (Stop alone; PERSON then the small ones).
+
+    ``agencies_resolve(conn) -> shp_id`` runs on the Stop connection between its COPY and
+    its insert (the agency map must exist before stops get their agency ids). Returns
+    the Highway Patrol's id.
+    """
+    with zipfile.ZipFile(zip_path) as archive:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+    missing = [name for name in FILE_NAMES if name not in sizes]
+    if missing:
+        raise ImportValidationError(f"{zip_path.name} lacks {', '.join(missing)}")
+    staging.execute(
+        "CREATE UNLOGGED TABLE {staging}.import_rejects "
+        "(file text NOT NULL, line_no bigint, reason text NOT NULL, key bigint)"
+    )
+    connections = [staging.new_connection() for _ in range(2)]
+    queues = [[FILES[0]], list(FILES[1:])]
+    shp_holder: dict[str, int | None] = {}
+
+    def work(conn, specs: list[FileSpec]) -> None:
+        for spec in specs:
+            _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename], report=report,
+                       subset=subset, agencies_resolve=agencies_resolve,
+                       shp_holder=shp_holder)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [
+            pool.submit(work, conn, specs)
+            for conn, specs in zip(connections, queues, strict=True)
+        ]
+        for future in futures:
+            future.result()
+    return shp_holder.get("shp")
+
+
+def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:
+    """In dependency order: drop rows whose stop/person/search was excluded (recording
+    them as cut off or rejected), then check the counts and the reject share."""
+    max_share = float(getattr(settings, "IMPORT_MAX_REJECT_SHARE", 0.001))
+    for spec in FILES:
+        counts = report.file(spec.filename)
+        with report.phase(f"reconcile {spec.filename}"):
+            own = spec.columns[0].name
+            for index, parent in spec.parents:
+                column = spec.columns[index].name
+                counts.loaded -= staging.execute(
+                    f"WITH gone AS (DELETE FROM {{staging}}.{spec.table} t "
+                    f"USING {{staging}}.excluded_{parent} x WHERE t.{column} = x.id "
+                    f"RETURNING t.{own} AS id, x.cut) "
+                    f"INSERT INTO {{staging}}.import_rejects (file, line_no, reason, key) "
+                    f"SELECT %s, NULL, CASE WHEN cut THEN '~cut' "
+                    f"ELSE 'refers to a rejected row' END, id FROM gone",
+                    [spec.filename],
+                )
+            _excluded_count(staging, spec, counts)
+            accounted = counts.loaded + counts.rejected + counts.cut_off + counts.outside_subset
+            if accounted != counts.read:
+                raise ImportValidationError(
+                    f"{spec.filename}: {counts.read:,} lines read but {accounted:,} accounted "
+                    "for (loaded, rejected, cut off, outside the subset)"
+                )
+            reject_share_check(spec.filename, counts, max_share)
+            staging.expect_rows(spec.table, counts.loaded)
+            if spec.table in PARENT_TABLES:
+                staging.execute(
+                    f"CREATE TABLE {{staging}}.excluded_{spec.table} AS "
+                    f"SELECT key AS id, bool_or(reason = '~cut') AS cut "
+                    f"FROM {{staging}}.import_rejects "
+                    f"WHERE file = %s AND key IS NOT NULL AND reason <> '~subset' "
+                    f"GROUP BY key",
+                    [spec.filename],
+                )
+                staging.execute(f"ANALYZE {{staging}}.excluded_{spec.table}")
+
+
+def _excluded_count(staging: StagingImport, spec: FileSpec, counts) -> None:
+    rows = staging.fetchall(
+        "SELECT reason, count(*) FROM {staging}.import_rejects WHERE file = %s GROUP BY reason",
+        [spec.filename],
+    )
+    counts.rejected = counts.cut_off = counts.outside_subset = 0
+    counts.reasons = {}
+    for reason, count in rows:
+        if reason == "~cut":
+            counts.cut_off = count
+        elif reason == "~subset":
+            counts.outside_subset = count
+        else:
+            counts.rejected += count
+            counts.reasons[reason] = count
+    counts.examples = [
+        {"line": line_no, "reason": reason, "id": key}
+        for line_no, reason, key in staging.fetchall(
+            "SELECT line_no, reason, key FROM {staging}.import_rejects "
+            "WHERE file = %s AND reason NOT IN ('~cut', '~subset') "
+            "ORDER BY line_no NULLS LAST LIMIT %s",
+            [spec.filename, MAX_REJECT_EXAMPLES],
+        )
+    ]
+
+
+def reject_share_check(filename: str, counts, max_share: float) -> None:
+    if counts.read and counts.rejected > max_share * counts.read:
+        reasons = "; ".join(f"{reason}: {n:,}" for reason, n in counts.reasons.items())
+        raise ImportValidationError(
+            f"{filename}: {counts.rejected:,} of {counts.read:,} lines rejected "
+            f"(more than {max_share:.2%}); live data left unchanged. Reasons: {reasons}"
+        )
+
+
+def orphans_reject(staging: StagingImport, report: ImportReport, table: str, condef: str) -> None:
+    """Move rows whose parent does not exist to the rejects (fallback on an FK violation)."""
+    match = re.search(r"FOREIGN KEY \((\w+)\) REFERENCES [\w.]+\.(\w+)\((\w+)\)", condef)
+    if not match:
+        return
+    column, parent, parent_column = match.groups()
+    spec = SPEC_BY_TABLE[table]
+    own = spec.columns[0].name
+    parent_raw = SPEC_BY_TABLE[parent].filename.removesuffix(".txt")
+    moved = staging.execute(
+        f"WITH gone AS (DELETE FROM {{staging}}.{table} c WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {{staging}}.{parent} p WHERE p.{parent_column} = c.{column}) "
+        f"RETURNING c.{own}) "
+        f"INSERT INTO {{staging}}.import_rejects (file, line_no, reason, key) "
+        f"SELECT %s, NULL, %s, {own} FROM gone",
+        [spec.filename, f"refers to a {parent_raw} that is not in the extract"],
+    )
+    if moved:
+        counts = report.file(spec.filename)
+        counts.loaded -= moved
+        _excluded_count(staging, spec, counts)
+        staging.expect_rows(table, counts.loaded)
+        reject_share_check(spec.filename, counts,
+                           float(getattr(settings, "IMPORT_MAX_REJECT_SHARE", 0.001)))
+        logger.warning("%s: %d rows refer to missing %s rows; rejected", table, moved, parent)

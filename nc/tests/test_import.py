@@ -1,0 +1,347 @@
+"""NC import end to end against real PostgreSQL: exact contents, stable ids, failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import zipfile
+
+import psycopg2
+import pytest
+from django.core import mail
+from django.db import connections
+
+from nc.models import Agency, AgencyAlias, Contraband, Person, Search, SearchBasis, Stop
+from nc.services import nc_import_run
+from nc.tests.extracts import simple_extract, stop, tsv, zip_write
+from tsdata.imports.sources import SourceError
+from tsdata.imports.staging import (
+    STAGING_SCHEMA,
+    ImportBusyError,
+    ImportValidationError,
+    _lock_key,
+    state_connection,
+)
+from tsdata.models import StateFacts
+
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+UTC = dt.UTC
+SHP = "NC State Highway Patrol"
+DURHAM = "Durham Police Department"
+RALEIGH = "Raleigh Police Department"
+PENA = "Pe\u00f1a Police Department"
+
+
+def _schema_exists(name: str) -> bool:
+    with connections["traffic_stops_nc"].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+def dirty_extract(path):
+    """Every dirty case of the raw format in one extract."""
+    stops = tsv(
+        stop(1, RALEIGH, "2016-01-01 00:30:00.000", 1, 3, "0000000", "OFF1", "Wake", "RALEIGH"),
+        # padded fields, a NUL byte inside the city, two spurious extra fields
+        stop(2, f"  {RALEIGH}  ", "2015-12-31 23:59:59.000", 2, 1, "1001000", "  OFF2 ",
+             "Wake", b"RAL\x00EIGH") + ("EXTRA", "MORE"),
+        # CP1252 agency name, quote characters inside fields, no fraction of seconds
+        stop(3, PENA, "2010-07-04 12:00:00", 5, 2, "0000001", 'O"3', "Durham", '"CITY'),
+        stop(4, DURHAM, "2001-06-01 08:00:00.000"),  # before 2002, not the patrol: cut off
+        stop(5, SHP, "2000-03-05 10:00:00.000", 8, 4, "0100000", "T1", "Orange", "HILLSBOROUGH"),
+        stop(6, DURHAM, "2019-02-30 10:00:00.000"),  # impossible date: rejected
+        (7, DURHAM, "2019-03-01 10:00:00.000", 1),  # too few fields: rejected
+        stop("X8", DURHAM, "2018-05-05 05:05:05.000"),  # non-numeric id: rejected
+        stop(9, DURHAM, "2018-05-05 05:05:05.000", "A"),  # non-numeric code: rejected
+    ).replace(b"\n", b"\r\n", 1) + b"\n"  # a CRLF line ending and a blank line
+    people = tsv(
+        (1, 1, "D", 30, "M", "N", "W"),
+        (2, 1, "P", " 25 ", "F", "H", "B"),
+        (20, 2, "D", 40, "F", "N", "B"),
+        (30, 3, "D", 50, "M", "N", "A"),
+        (40, 4, "D", 22, "M", "N", "W"),  # stop cut off → cut off
+        (50, 5, "D", 33, "M", "N", "I"),
+        (60, 6, "D", 44, "F", "N", "U"),  # stop rejected → rejected
+        (70, 999, "D", 20, "M", "N", "W"),  # stop not in the extract → rejected
+        (80, 1, "D", "abc", "M", "N", "W"),  # age not a number → rejected
+    )
+    searches = tsv(
+        (100, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0),
+        (101, 1, 2, 3, 0, 1, 1, 0, 1, 0, 1),
+        (400, 4, 40, 2, 1, 0, 0, 0, 0, 0, 0),  # cut off with its stop
+    )
+    contraband = tsv(
+        (1000, 100, 1, 1, "1.5", "0", "", "0", "0", "0", "0", "20", "1", "150.25"),
+        (1001, 101, 2, 1, "0", "0", "0", "0", "0", "3", "0", "0", "0", "0"),
+    )
+    bases = tsv((2000, 100, 1, 1, "OB"), (2001, 100, 1, 1, "TIP"), (2002, 400, 40, 4, "ER"))
+    return zip_write(path, {
+        "Stop.txt": stops, "PERSON.txt": people, "Search.txt": searches,
+        "Contraband.txt": contraband, "SearchBasis.txt": bases,
+    })
+
+
+def test_dirty_extract_exact_contents(tmp_path, settings):
+    settings.IMPORT_MAX_REJECT_SHARE = 0.5
+    report = nc_import_run(zip_path=dirty_extract(tmp_path / "x.zip"), prime=False)
+
+    ids = dict(Agency.objects.values_list("name", "id"))
+    # New names get ids in code-point order; a name seen only on lines that were not loaded
+    # (Durham: cut off or rejected) gets no agency, and its id stays unused.
+    assert ids == {SHP: 2, PENA: 3, RALEIGH: 4}
+    rows = list(Stop.objects.order_by("stop_id").values_list(
+        "stop_id", "agency_description", "agency_id", "date", "purpose", "action",
+        "driver_arrest", "passenger_arrest", "encounter_force", "engage_force",
+        "officer_injury", "driver_injury", "passenger_injury", "officer_id", "stop_location",
+        "stop_city"))
+    f, t = False, True
+    assert rows == [
+        (1, RALEIGH, 4, dt.datetime(2016, 1, 1, 5, 30, tzinfo=UTC), 1, 3,
+         f, f, f, f, f, f, f, "OFF1", "Wake", "RALEIGH"),
+        (2, RALEIGH, 4, dt.datetime(2016, 1, 1, 4, 59, 59, tzinfo=UTC), 2, 1,
+         t, f, f, t, f, f, f, "OFF2", "Wake", "RALEIGH"),
+        (3, PENA, 3, dt.datetime(2010, 7, 4, 16, 0, tzinfo=UTC), 5, 2,
+         f, f, f, f, f, f, t, 'O"3', "Durham", '"CITY'),
+        (5, SHP, 2, dt.datetime(2000, 3, 5, 15, 0, tzinfo=UTC), 8, 4,
+         f, t, f, f, f, f, f, "T1", "Orange", "HILLSBOROUGH"),
+    ]
+    assert list(Person.objects.order_by("person_id").values_list(
+        "person_id", "stop_id", "type", "age", "gender", "ethnicity", "race")) == [
+        (1, 1, "D", 30, "M", "N", "W"), (2, 1, "P", 25, "F", "H", "B"),
+        (20, 2, "D", 40, "F", "N", "B"), (30, 3, "D", 50, "M", "N", "A"),
+        (50, 5, "D", 33, "M", "N", "I"),
+    ]
+    assert list(Search.objects.order_by("search_id").values_list(
+        "search_id", "stop_id", "person_id", "type", "vehicle_search", "driver_search",
+        "passenger_search", "property_search", "vehicle_siezed", "personal_property_siezed",
+        "other_property_sized")) == [
+        (100, 1, 1, 1, t, f, f, f, f, f, f), (101, 1, 2, 3, f, t, t, f, t, f, t),
+    ]
+    assert list(Contraband.objects.order_by("contraband_id").values_list(
+        "contraband_id", "search_id", "person_id", "stop_id", "ounces", "pounds", "pints",
+        "gallons", "dosages", "grams", "kilos", "money", "weapons", "dollar_amount")) == [
+        (1000, 100, 1, 1, 1.5, 0.0, None, 0.0, 0.0, 0.0, 0.0, 20.0, 1.0, 150.25),
+        (1001, 101, 2, 1, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0),
+    ]
+    assert list(SearchBasis.objects.order_by("search_basis_id").values_list(
+        "search_basis_id", "search_id", "person_id", "stop_id", "basis")) == [
+        (2000, 100, 1, 1, "OB"), (2001, 100, 1, 1, "TIP"),
+    ]
+
+    files = report.as_dict()["files"]
+    assert files["Stop.txt"] | {"reject_examples": None} == {
+        "read": 9, "loaded": 4, "rejected": 4, "cut_off": 1, "outside_subset": 0,
+        "blank_lines": 1,
+        "reject_reasons": {
+            "StopDate is not a valid date (YYYY-MM-DD HH:MM:SS)": 1,
+            "fewer than 15 fields": 1, "StopID is not an integer": 1,
+            "Purpose is not a code number": 1,
+        },
+        "reject_examples": None,
+    }
+    assert [e["line"] for e in files["Stop.txt"]["reject_examples"]] == [6, 7, 8, 9]
+    person = files["PERSON.txt"]
+    assert (person["read"], person["loaded"], person["rejected"], person["cut_off"]) == (9, 5, 3, 1)
+    assert person["reject_reasons"] == {
+        "refers to a rejected row": 1, "Age is not a code number": 1,
+        "refers to a Stop that is not in the extract": 1,
+    }
+    for name, expected in (("Search.txt", (3, 2, 0, 1)), ("Contraband.txt", (2, 2, 0, 0)),
+                           ("SearchBasis.txt", (3, 2, 0, 1))):
+        counts = files[name]
+        assert (counts["read"], counts["loaded"], counts["rejected"], counts["cut_off"]) == expected
+    assert "Stop.txt: removed 1 NUL bytes" in report.notes
+    assert not _schema_exists(STAGING_SCHEMA) and not _schema_exists("import_old")
+
+    # After the swap: last stop per agency, facts, the id sequence moved past the ids.
+    assert Agency.objects.get(id=4).last_reported_stop == dt.datetime(2016, 1, 1, 5, 30,
+                                                                      tzinfo=UTC)
+    assert Agency.objects.get(id=2).last_reported_stop == dt.datetime(2000, 3, 5, 15, 0,
+                                                                      tzinfo=UTC)
+    facts = StateFacts.objects.get(state_key="nc")
+    assert (facts.total_stops, facts.total_searches, facts.total_agencies) == (4, 2, 3)
+    assert facts.start_date == "Jan 01, 2002" and facts.end_date == "Jan 01, 2016"
+    assert facts.data_version == 1
+    assert Agency.objects.create(name="Added in the admin").id == 5
+    # Constraints and indexes have the live names (the swapped tables look migrated).
+    with connections["traffic_stops_nc"].cursor() as cursor:
+        cursor.execute("SELECT conname, convalidated FROM pg_constraint "
+                       "WHERE conrelid = 'public.nc_stop'::regclass ORDER BY conname")
+        constraints = cursor.fetchall()
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'nc_stop' "
+                       "ORDER BY indexname")
+        indexes = [row[0] for row in cursor.fetchall()]
+    assert constraints == [
+        ("nc_stop_action_check", True), ("nc_stop_agency_id_0ed9c64b_fk_nc_agency_id", True),
+        ("nc_stop_pkey", True), ("nc_stop_purpose_check", True), ("nc_stop_stop_id_check", True),
+    ]
+    assert indexes == ["nc_stop_agency_id_0ed9c64b", "nc_stop_date_93d0aa88", "nc_stop_pkey"]
+    # The new-agency email went out once, listing the names.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "New NC agencies were discovered during import"
+    assert f"ids: {SHP}, {PENA}, {RALEIGH}." in mail.outbox[0].body
+
+
+def test_ids_stable_across_imports_with_new_and_renamed_agencies(tmp_path):
+    nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH, DURHAM, SHP]),
+                  prime=False)
+    first = dict(Agency.objects.values_list("name", "id"))
+    assert first == {DURHAM: 1, SHP: 2, RALEIGH: 3}
+    Agency.objects.filter(id=3).update(census_profile_id="1600000US3755000")  # admin edit
+    # The state renames Durham's department; an operator maps the new name in the admin.
+    AgencyAlias.objects.create(raw_name="Durham City Police Department", agency_id=1)
+    mail.outbox.clear()
+    nc_import_run(zip_path=simple_extract(
+        tmp_path / "b.zip",
+        ["Apex Police Department", "Durham City Police Department", RALEIGH, SHP, "Zebulon PD"],
+    ), prime=False)
+    second = dict(Agency.objects.values_list("name", "id"))
+    assert second == {DURHAM: 1, SHP: 2, RALEIGH: 3, "Apex Police Department": 4,
+                      "Zebulon PD": 5}
+    assert Agency.objects.get(id=3).census_profile_id == "1600000US3755000"
+    assert set(Stop.objects.filter(agency_description="Durham City Police Department")
+               .values_list("agency_id", flat=True)) == {1}
+    assert len(mail.outbox) == 1 and "Apex Police Department, Zebulon PD" in mail.outbox[0].body
+    # Same names again: no new ids, no second email.
+    mail.outbox.clear()
+    nc_import_run(zip_path=simple_extract(tmp_path / "c.zip", [RALEIGH, "Zebulon PD"]),
+                  prime=False)
+    assert dict(Agency.objects.values_list("name", "id")) == second
+    assert mail.outbox == []
+
+
+def test_corrupt_second_extract_leaves_first_import_served(tmp_path):
+    nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH, SHP]), prime=False)
+    before = (list(Stop.objects.values_list("stop_id", "agency_id", "date").order_by("stop_id")),
+              list(Agency.objects.values_list("id", "name").order_by("id")),
+              StateFacts.objects.get(state_key="nc").data_version)
+    # Too many malformed lines (above IMPORT_MAX_REJECT_SHARE) and a new agency.
+    bad = zip_write(tmp_path / "bad.zip", {
+        "Stop.txt": tsv(stop(1, "Brand New PD", "2019-01-01 00:00:00"), (2, RALEIGH, "bad")),
+        "PERSON.txt": tsv((1, 1, "D", 30, "M", "N", "W")),
+    })
+    with pytest.raises(ImportValidationError, match="Stop.txt: 1 of 2 lines rejected"):
+        nc_import_run(zip_path=bad, prime=False)
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(simple_extract(tmp_path / "c.zip", [DURHAM]).read_bytes()[:-60])
+    with pytest.raises(SourceError, match="not a valid zip"):
+        nc_import_run(zip_path=truncated, prime=False)
+    after = (list(Stop.objects.values_list("stop_id", "agency_id", "date").order_by("stop_id")),
+             list(Agency.objects.values_list("id", "name").order_by("id")),
+             StateFacts.objects.get(state_key="nc").data_version)
+    assert after == before
+    assert not _schema_exists(STAGING_SCHEMA)
+
+
+def test_killed_import_leftovers_are_cleaned_on_next_run(tmp_path):
+    with state_connection("nc") as conn, conn.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {STAGING_SCHEMA}; "
+                       f"CREATE TABLE {STAGING_SCHEMA}.nc_stop (x int)")
+    conn.close()
+    nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH]), prime=False)
+    assert Stop.objects.count() == 3
+    assert not _schema_exists(STAGING_SCHEMA)
+
+
+def test_concurrent_import_is_refused(tmp_path):
+    holder = state_connection("nc")
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key("nc")])
+        with pytest.raises(ImportBusyError, match="Another NC import is running"):
+            nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH]), prime=False)
+    finally:
+        holder.close()
+
+
+def test_readers_never_block_and_never_see_a_mix(tmp_path):
+    from nc.sample_data import sample_zip_write
+
+    nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH]), prime=False)
+    archive = sample_zip_write(out_dir=tmp_path, stops=60_000, seed=3)
+    with zipfile.ZipFile(archive) as zf:
+        persons_in_file = zf.read("PERSON.txt").count(b"\n")
+    errors: list[BaseException] = []
+    latencies: list[float] = []
+    seen: set[tuple[int, int]] = set()
+    done = threading.Event()
+
+    def reader() -> None:
+        conn = state_connection("nc")
+        try:
+            with conn.cursor() as cursor:
+                while not done.is_set():
+                    started = time.monotonic()
+                    cursor.execute("SELECT (SELECT count(*) FROM nc_stop), "
+                                   "(SELECT count(*) FROM nc_person)")
+                    latencies.append(time.monotonic() - started)
+                    seen.add(cursor.fetchone())
+                    time.sleep(0.01)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        report = nc_import_run(zip_path=archive, prime=False)
+    finally:
+        done.set()
+        thread.join()
+    assert errors == []
+    assert len(latencies) > 20
+    assert max(latencies) < 1.0
+    new = (report.files["Stop.txt"].loaded, report.files["PERSON.txt"].loaded)
+    assert 0 < new[1] <= persons_in_file
+    assert seen <= {(3, 3), new}  # old or new, never a mix
+
+
+def test_subset_keeps_only_the_stop_id_range(tmp_path):
+    report = nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH, SHP]),
+                           min_stop_id=2, max_stop_id=4, prime=False)
+    assert list(Stop.objects.order_by("stop_id").values_list("stop_id", flat=True)) == [2, 3, 4]
+    assert list(Person.objects.order_by("person_id").values_list("stop_id", flat=True)) == [
+        2, 3, 4]
+    assert report.files["Stop.txt"].outside_subset == 3
+    assert report.files["Search.txt"].outside_subset == 1  # its stop (1) is outside
+    # A subset shows its real first date (no 2002 override).
+    assert StateFacts.objects.get(state_key="nc").start_date == "May 03, 2015"
+
+
+def test_orphans_only_in_children_are_rejected_not_fatal(tmp_path, settings):
+    settings.IMPORT_MAX_REJECT_SHARE = 0.5
+    path = zip_write(tmp_path / "o.zip", {
+        "Stop.txt": tsv(stop(1, RALEIGH, "2015-01-01 10:00:00")),
+        "PERSON.txt": tsv((1, 1, "D", 30, "M", "N", "W")),
+        "Search.txt": tsv((10, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0), (11, 1, 77, 1, 1, 0, 0, 0, 0, 0, 0)),
+        "SearchBasis.txt": tsv((5, 11, 77, 1, "OB"), (6, 10, 1, 1, "ER")),
+    })
+    report = nc_import_run(zip_path=path, prime=False)
+    assert list(Search.objects.values_list("search_id", flat=True)) == [10]
+    assert list(SearchBasis.objects.values_list("search_basis_id", flat=True)) == [6]
+    assert report.files["Search.txt"].reasons == {
+        "refers to a PERSON that is not in the extract": 1}
+    assert report.files["SearchBasis.txt"].rejected == 1
+
+
+def test_state_connection_uses_the_test_database():
+    conn = state_connection("nc")
+    try:
+        assert conn.get_dsn_parameters()["dbname"] == (
+            connections["traffic_stops_nc"].settings_dict["NAME"])
+    finally:
+        conn.close()
+    assert isinstance(conn, psycopg2.extensions.connection)
+
+
+def test_repeated_stop_id_fails_with_a_clear_message(tmp_path):
+    path = zip_write(tmp_path / "d.zip", {
+        "Stop.txt": tsv(stop(1, RALEIGH, "2015-01-01 10:00:00"),
+                        stop(1, RALEIGH, "2015-01-02 10:00:00")),
+    })
+    with pytest.raises(ImportValidationError, match="nc_stop: the extract repeats a key"):
+        nc_import_run(zip_path=path, prime=False)
+    assert not _schema_exists(STAGING_SCHEMA)
+    assert Stop.objects.count() == 0

@@ -1,0 +1,100 @@
+"""Dataset facts (spec 5.3): totals, time frame and top agencies of a state's live data.
+
+One definition for every state; states differ only by the configuration below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Count, Max, Min
+
+from tsdata.models import StateFacts, TopAgencyFacts
+from tsdata.states import state_config
+
+TOP_AGENCIES = 5
+DATE_FORMAT = "%b %d, %Y"
+
+
+@dataclass(frozen=True)
+class FactsConfig:
+    date_field: str | None  # stop timestamp; None → use ``year`` (IL)
+    search_model: str | None  # count this model's rows as searches (NC); else flag on stop
+
+
+FACTS_CONFIG = {
+    "nc": FactsConfig(date_field="date", search_model="Search"),
+    "md": FactsConfig(date_field="date", search_model=None),
+    "il": FactsConfig(date_field=None, search_model=None),
+}
+
+
+def _timeframe(stop_model, state: str, config: FactsConfig) -> tuple[str, str]:
+    if config.date_field:
+        bounds = stop_model.objects.aggregate(
+            first=Min(config.date_field), last=Max(config.date_field)
+        )
+        zone = ZoneInfo(state_config(state).tz_name)
+        return tuple(
+            bounds[key].astimezone(zone).strftime(DATE_FORMAT) if bounds[key] else ""
+            for key in ("first", "last")
+        )
+    bounds = stop_model.objects.aggregate(first=Min("year"), last=Max("year"))
+    return tuple("" if bounds[key] is None else str(bounds[key]) for key in ("first", "last"))
+
+
+def dataset_facts_compute(state: str, *, override_start_date: str | None = None) -> list[str]:
+    """Recompute and store ``StateFacts``/``TopAgencyFacts`` of ``state``; printable lines.
+
+    ``override_start_date`` replaces the start text (NC full imports: ``Jan 01, 2002``,
+    because very few agencies reported before).
+    """
+    config = FACTS_CONFIG[state]
+    stop_model = apps.get_model(state, "Stop")
+    agency_model = apps.get_model(state, "Agency")
+    start, end = _timeframe(stop_model, state, config)
+    if override_start_date:
+        start = override_start_date
+    total_stops = stop_model.objects.count()
+    if config.search_model:
+        total_searches = apps.get_model(state, config.search_model).objects.count()
+    else:
+        total_searches = stop_model.objects.filter(search_conducted="Y").count()
+    total_agencies = agency_model.objects.count()
+    top = list(
+        agency_model.objects.annotate(stop_count=Count("stops"))
+        .order_by("-stop_count", "id")
+        .values_list("id", "name", "stop_count")[:TOP_AGENCIES]
+    )
+    with transaction.atomic():
+        facts, _ = StateFacts.objects.update_or_create(
+            state_key=state,
+            defaults={
+                "total_stops": total_stops,
+                "total_stops_millions": total_stops // 1_000_000,
+                "total_searches": total_searches,
+                "total_agencies": total_agencies,
+                "start_date": start,
+                "end_date": end,
+            },
+        )
+        for rank in range(1, TOP_AGENCIES + 1):
+            agency_id, name, stops = top[rank - 1] if rank <= len(top) else (0, "", 0)
+            TopAgencyFacts.objects.update_or_create(
+                state_facts=facts,
+                rank=rank,
+                defaults={"agency_id": agency_id, "name": name, "stops": stops},
+            )
+    lines = [
+        f"Timeframe: {start} - {end}",
+        f"Stops: {total_stops:,}",
+        f"Searches: {total_searches:,}",
+        f"Agencies: {total_agencies:,}",
+        "",
+        "Top 5:",
+    ]
+    lines.extend(f"Id {agency_id}: {name} {stops:,}" for agency_id, name, stops in top)
+    return lines

@@ -1,0 +1,128 @@
+"""The import report: counts per file, rejects with reasons, time per phase.
+
+Every run keeps one; it is logged at the end and stored in ``tsdata.Import.report``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FileCounts:
+    read: int = 0  # non-blank lines in the raw file
+    loaded: int = 0
+    rejected: int = 0
+    cut_off: int = 0
+    outside_subset: int = 0
+    blank: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    examples: list[dict] = field(default_factory=list)  # first rejects: line, reason
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "cut_off": self.cut_off,
+            "outside_subset": self.outside_subset,
+            "blank_lines": self.blank,
+            "reject_reasons": dict(sorted(self.reasons.items(), key=lambda kv: -kv[1])),
+            "reject_examples": self.examples,
+        }
+
+
+@dataclass
+class ImportReport:
+    state: str
+    source: str = ""
+    files: dict[str, FileCounts] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    total_seconds: float = 0.0
+    successful: bool = False
+    error: str = ""
+
+    def file(self, name: str) -> FileCounts:
+        return self.files.setdefault(name, FileCounts())
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase (accumulates when a phase runs several times)."""
+        started = time.monotonic()
+        logger.info("%s import: %s ...", self.state.upper(), name)
+        try:
+            yield
+        finally:
+            elapsed = time.monotonic() - started
+            self.phases[name] = round(self.phases.get(name, 0.0) + elapsed, 3)
+            logger.info("%s import: %s done in %.1f s", self.state.upper(), name, elapsed)
+
+    def finish(self, *, successful: bool, error: str = "") -> None:
+        self.total_seconds = round(time.monotonic() - self.started, 3)
+        self.successful = successful
+        self.error = error
+
+    def as_dict(self) -> dict:
+        return {
+            "state": self.state,
+            "source": self.source,
+            "successful": self.successful,
+            "error": self.error,
+            "total_seconds": self.total_seconds,
+            "phases": self.phases,
+            "files": {name: counts.as_dict() for name, counts in self.files.items()},
+            "notes": self.notes,
+        }
+
+    def lines(self) -> list[str]:
+        """Human-readable summary for the terminal and the log."""
+        status = "succeeded" if self.successful else f"FAILED: {self.error}"
+        out = [f"{self.state.upper()} import {status} in {self.total_seconds:.1f} s"]
+        for name, c in self.files.items():
+            out.append(
+                f"  {name}: read {c.read:,}, loaded {c.loaded:,}, rejected {c.rejected:,}, "
+                f"cut off {c.cut_off:,}"
+                + (f", outside subset {c.outside_subset:,}" if c.outside_subset else "")
+                + (f", blank lines {c.blank:,}" if c.blank else "")
+            )
+            for reason, count in sorted(c.reasons.items(), key=lambda kv: -kv[1]):
+                out.append(f"    rejected {count:,}: {reason}")
+        out.append(
+            "  phases: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in self.phases.items())
+        )
+        out.extend(f"  note: {note}" for note in self.notes)
+        return out
+
+
+class Progress:
+    """Logs rows per second and percentage every few seconds during a long phase."""
+
+    def __init__(self, label: str, total_bytes: int, *, interval: float = 5.0) -> None:
+        self.label = label
+        self.total_bytes = max(total_bytes, 1)
+        self.interval = interval
+        self.started = time.monotonic()
+        self.last = self.started
+        self.bytes = 0
+        self.rows = 0
+
+    def update(self, nbytes: int, nrows: int) -> None:
+        self.bytes += nbytes
+        self.rows += nrows
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            rate = self.rows / max(now - self.started, 1e-9)
+            logger.info(
+                "%s: %.0f%% (%s rows, %s rows/s)",
+                self.label, 100.0 * self.bytes / self.total_bytes, f"{self.rows:,}",
+                f"{rate:,.0f}",
+            )

@@ -1,0 +1,621 @@
+"""Load a state's tables into a staging schema and swap them in without blocking readers.
+
+Usage (any state)::
+
+    from tsdata.imports.staging import staging_import
+
+    with staging_import("md", tables=["md_stop"], report=report) as staging:
+        staging.copy_rows("md_stop", ["stop_id", "date", ...], file_like)  # COPY FROM STDIN
+        staging.execute("UPDATE {staging}.md_stop SET ...")                 # more SQL
+        staging.on_swap("INSERT INTO public.md_agency ...", params)         # tiny live writes
+    # leaving the block without an exception: keys, FKs, indexes and CHECKs are built in the
+    # staging schema with the live names, the state's post-load steps run there, counts are
+    # validated, and the tables are swapped in one short transaction. Any exception leaves
+    # the live tables exactly as they were (the staging schema is dropped, now or at the
+    # start of the next run).
+
+Rules the machinery keeps:
+
+* Staging tables are created ``LIKE`` the live ones (defaults, identity, CHECKs, storage)
+  but without indexes, so the COPY runs at full speed; indexes and constraints are then
+  built from ``pg_get_indexdef``/``pg_get_constraintdef`` of the live table, with the same
+  names (names are unique per schema, so that is allowed), and therefore the swapped-in
+  table is indistinguishable from one created by the migrations.
+* Foreign keys between swapped tables are built and validated in staging. Foreign keys
+  to tables that are *not* swapped (e.g. ``nc_stop.agency_id`` → ``nc_agency``) are added
+  ``NOT VALID`` inside the swap transaction and validated right after it (validation does
+  not block readers). Tables that are not swapped are never altered.
+* The swap moves the live tables to the schema ``import_old`` and the staging tables to
+  ``public`` in one transaction with ``SET LOCAL lock_timeout``; when a long-running
+  reader holds a lock, the swap gives up quickly (so it never queues readers behind it for
+  long) and is retried.
+* One import per state at a time: a session-level advisory lock on the state database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import psycopg2
+from django.db import connections
+from psycopg2 import errors, sql
+
+from tsdata.imports.report import ImportReport
+from tsdata.imports.steps import post_load_steps
+from tsdata.states import state_config
+
+logger = logging.getLogger(__name__)
+
+STAGING_SCHEMA = "import_staging"
+OLD_SCHEMA = "import_old"
+LIVE_SCHEMA = "public"
+SWAP_LOCK_TIMEOUT_MS = 500
+SWAP_ATTEMPTS = 40
+# Generous per-session memory for bulk work (index builds, hash joins); not server-wide.
+SESSION_SETTINGS = {
+    "jit": "off",  # compiling the wide conversion queries costs more than it saves
+    "maintenance_work_mem": "256MB",
+    "work_mem": "64MB",
+    "synchronous_commit": "off",
+}
+
+
+class ImportError_(Exception):  # noqa: N801 - keep clear of the builtin ImportError
+    """Base class of import failures that carry a message meant for the operator."""
+
+
+class ImportBusyError(ImportError_):
+    """Another import of the same state holds the advisory lock."""
+
+
+class ImportValidationError(ImportError_):
+    """The staged data failed a check (reject share, counts, keys); live data untouched."""
+
+
+def state_connection(state: str, *, autocommit: bool = True):
+    """A new psycopg2 connection to the state's database (not Django's shared one).
+
+    Imports need their own connections: they control transactions explicitly and may run
+    several in parallel threads.
+    """
+    alias = state_config(state).db_alias
+    params = connections[alias].get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    conn = psycopg2.connect(**params)
+    conn.autocommit = autocommit
+    with conn.cursor() as cursor:
+        for name, value in SESSION_SETTINGS.items():
+            cursor.execute(f"SET {name} = %s", [value])
+    return conn
+
+
+def _lock_key(state: str) -> int:
+    """A stable 63-bit advisory-lock key per state."""
+    return zlib.crc32(f"traffic-stops-import:{state}".encode()) + 7_000_000_000
+
+
+@dataclass
+class _TableDefinition:
+    name: str
+    constraints: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    # (name, type p/u/f/c/x, definition, referenced table or None)
+    indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX ...)
+
+
+def _table_definition(cursor, table: str) -> _TableDefinition:
+    """Read the live table's constraints and indexes (fully qualified definitions)."""
+    cursor.execute("SELECT set_config('search_path', '', false)")
+    try:
+        cursor.execute(
+            """
+            SELECT c.conname, c.contype, pg_get_constraintdef(c.oid), ref.relname
+              FROM pg_constraint c
+              LEFT JOIN pg_class ref ON ref.oid = c.confrelid
+             WHERE c.conrelid = %s::regclass
+             ORDER BY c.contype = 'f', c.conname
+            """,
+            [f"{LIVE_SCHEMA}.{table}"],
+        )
+        definition = _TableDefinition(name=table, constraints=list(cursor.fetchall()))
+        cursor.execute(
+            """
+            SELECT ic.relname, pg_get_indexdef(i.indexrelid)
+              FROM pg_index i
+              JOIN pg_class ic ON ic.oid = i.indexrelid
+             WHERE i.indrelid = %s::regclass
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
+                                  AND c.conrelid = i.indrelid AND c.contype IN ('p','u','x'))
+             ORDER BY ic.relname
+            """,
+            [f"{LIVE_SCHEMA}.{table}"],
+        )
+        definition.indexes = list(cursor.fetchall())
+    finally:
+        cursor.execute("SELECT set_config('search_path', 'public', false)")
+    return definition
+
+
+def _table_exists(cursor, schema: str, table: str) -> bool:
+    cursor.execute(
+        "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s", [schema, table]
+    )
+    return cursor.fetchone() is not None
+
+
+class StagingImport:
+    """One staged load of a state's tables; see the module docstring for the life cycle."""
+
+    def __init__(self, state: str, tables: Iterable[str], report: ImportReport) -> None:
+        self.state = state
+        self.tables = list(tables)
+        self.report = report
+        self.conn = None
+        self._definitions: dict[str, _TableDefinition] = {}
+        self._swap_statements: list[tuple[str, list]] = []
+        self._after_swap_statements: list[tuple[str, list]] = []
+        self._expected_counts: dict[str, int] = {}
+        self._deferred_fks: list[tuple[str, str, str]] = []  # (table, name, definition)
+        self._step_tables: list[str] = []
+        self.extra_connections: list = []
+        # Optional fallback for FK violations in staging: (table, name, definition) → None;
+        # it may move offending rows to the loader's rejects, then the FK is retried once.
+        self.on_fk_violation = None
+
+    # ---- life cycle -------------------------------------------------------------------
+    def open(self) -> None:
+        self.conn = state_connection(self.state)
+        with self.conn.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(self.state)])
+            if not cursor.fetchone()[0]:
+                self.conn.close()
+                self.conn = None
+                raise ImportBusyError(
+                    f"Another {self.state.upper()} import is running (advisory lock held); "
+                    "wait for it to finish or stop it before starting a new one."
+                )
+            self._schemas_reset(cursor)
+            for table in self.tables:
+                if not _table_exists(cursor, LIVE_SCHEMA, table):
+                    raise ImportValidationError(
+                        f"Table {table} does not exist in the {self.state} database; "
+                        "run the migrations first."
+                    )
+                self._definitions[table] = _table_definition(cursor, table)
+                cursor.execute(
+                    sql.SQL(
+                        "CREATE TABLE {s}.{t} (LIKE {live}.{t} INCLUDING DEFAULTS "
+                        "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING CONSTRAINTS "
+                        "INCLUDING STORAGE)"
+                    ).format(
+                        s=sql.Identifier(STAGING_SCHEMA),
+                        t=sql.Identifier(table),
+                        live=sql.Identifier(LIVE_SCHEMA),
+                    )
+                )
+            self._views_check(cursor)
+
+    def _schemas_reset(self, cursor) -> None:
+        """Drop leftovers of an earlier run that died (never the live tables)."""
+        for schema in (STAGING_SCHEMA, OLD_SCHEMA):
+            cursor.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+            )
+        cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(STAGING_SCHEMA)))
+
+    def _views_check(self, cursor) -> None:
+        """Views bind to table OIDs and would keep pointing at the old tables: refuse."""
+        cursor.execute(
+            """
+            SELECT DISTINCT v.relname, t.relname
+              FROM pg_depend d
+              JOIN pg_rewrite r ON r.oid = d.objid
+              JOIN pg_class v ON v.oid = r.ev_class
+              JOIN pg_class t ON t.oid = d.refobjid
+              JOIN pg_namespace n ON n.oid = t.relnamespace
+             WHERE n.nspname = %s AND t.relname = ANY(%s) AND v.oid <> t.oid
+            """,
+            [LIVE_SCHEMA, self.tables],
+        )
+        rows = cursor.fetchall()
+        if rows:
+            raise ImportValidationError(
+                "Views depend on swapped tables (they would keep showing old data): "
+                + ", ".join(f"{view} on {table}" for view, table in rows)
+            )
+
+    def close(self, *, success: bool) -> None:
+        for extra in self.extra_connections:
+            with contextlib.suppress(Exception):
+                extra.close()
+        if self.conn is None:
+            return
+        try:
+            if not success:
+                with contextlib.suppress(Exception):
+                    self.conn.rollback()
+                with self.conn.cursor() as cursor:
+                    self.conn.autocommit = True
+                    cursor.execute(
+                        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                            sql.Identifier(STAGING_SCHEMA)
+                        )
+                    )
+            with self.conn.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(self.state)])
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    # ---- loading ------------------------------------------------------------------------
+    def execute(self, statement: str, params: list | tuple | None = None) -> int:
+        """Run SQL on the import connection; ``{staging}`` is replaced by the schema name.
+
+        Returns the row count of the statement.
+        """
+        with self.conn.cursor() as cursor:
+            cursor.execute(statement.replace("{staging}", STAGING_SCHEMA), params)
+            return cursor.rowcount
+
+    def fetchall(self, statement: str, params: list | tuple | None = None) -> list[tuple]:
+        with self.conn.cursor() as cursor:
+            cursor.execute(statement.replace("{staging}", STAGING_SCHEMA), params)
+            return cursor.fetchall()
+
+    def copy_rows(
+        self,
+        table: str,
+        columns: list[str],
+        file_like,
+        *,
+        csv: bool = True,
+        options: str = "",
+        conn=None,
+    ) -> int:
+        """Client-side ``COPY {staging}.table (columns) FROM STDIN`` from a file-like object.
+
+        ``file_like`` only needs ``read(size)``; it is streamed (never held in memory).
+        CSV with a header-less ``,`` delimiter by default; pass ``csv=False`` for the
+        PostgreSQL text format (tab-delimited, ``\\N`` = NULL) or extra ``options``
+        (e.g. ``"DELIMITER E'\\t', NULL ''"``). ``table`` may also be a helper table created
+        in the staging schema. Returns the number of rows copied.
+        """
+        statement = sql.SQL("COPY {s}.{t} ({cols}) FROM STDIN WITH ({fmt}{opts})").format(
+            s=sql.Identifier(STAGING_SCHEMA),
+            t=sql.Identifier(table),
+            cols=sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+            fmt=sql.SQL("FORMAT csv" if csv else "FORMAT text"),
+            opts=sql.SQL(", " + options if options else ""),
+        )
+        connection = conn or self.conn
+        with connection.cursor() as cursor:
+            cursor.copy_expert(statement.as_string(connection), file_like, size=1 << 20)
+            return cursor.rowcount
+
+    def new_connection(self):
+        """An extra connection for parallel work in threads (closed with the import)."""
+        extra = state_connection(self.state)
+        self.extra_connections.append(extra)
+        return extra
+
+    def expect_rows(self, table: str, count: int) -> None:
+        """Record how many rows ``table`` must hold before the swap (checked exactly)."""
+        self._expected_counts[table] = count
+
+    def on_swap(self, statement: str, params: list | tuple | None = None) -> None:
+        """Queue a small statement for the swap transaction (e.g. insert new agencies).
+
+        It commits atomically with the new tables; keep it tiny (readers wait meanwhile).
+        """
+        self._swap_statements.append((statement, list(params or [])))
+
+    def after_swap(self, statement: str, params: list | tuple | None = None) -> None:
+        """Queue a statement for right after the swap (its own transaction)."""
+        self._after_swap_statements.append((statement, list(params or [])))
+
+    # ---- keys, indexes, steps, validation ------------------------------------------
+    def build(self, *, on_fk_violation=None) -> None:
+        """Build PKs/UNIQUEs, indexes and FKs in staging, with the live names.
+
+        ``on_fk_violation(table, constraint_name, definition)`` may remove offending rows
+        (recording them as rejects); the FK is then retried once. Without it, or if the
+        retry fails, the violation fails the import.
+        """
+        with self.conn.cursor() as cursor:
+            for table in self.tables:
+                definition = self._definitions[table]
+                keys = [c for c in definition.constraints if c[1] in ("p", "u", "x")]
+                with self.report.phase(f"keys and indexes {table}"):
+                    if keys:
+                        self._keys_add(cursor, table, keys)
+                    for _, indexdef in definition.indexes:
+                        cursor.execute(self._staged_index(indexdef, table))
+            # Statistics before the FK checks: the planner then validates small child
+            # tables with index lookups instead of scanning the big parents.
+            with self.report.phase("analyze"):
+                for table in self.tables:
+                    cursor.execute(
+                        sql.SQL("ANALYZE {s}.{t}").format(
+                            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+                        )
+                    )
+            for table in self.tables:
+                definition = self._definitions[table]
+                internal = []
+                for name, contype, condef, ref in definition.constraints:
+                    if contype != "f":
+                        continue
+                    if ref in self.tables:
+                        internal.append((name, self._staged_reference(condef, ref)))
+                    else:
+                        self._deferred_fks.append((table, name, condef))
+                if not internal:
+                    continue
+                with self.report.phase(f"foreign keys {table}"):
+                    self._foreign_keys_add(cursor, table, internal, on_fk_violation)
+
+    def _keys_add(self, cursor, table: str, keys) -> None:
+        statement = sql.SQL("ALTER TABLE {s}.{t} ").format(
+            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+        ).as_string(cursor) + ", ".join(
+            f"ADD CONSTRAINT {_quote(name)} {condef}" for name, _, condef, _ in keys
+        )
+        try:
+            cursor.execute(statement)
+        except (errors.UniqueViolation, errors.ExclusionViolation) as exc:
+            raise ImportValidationError(
+                f"{table}: the extract repeats a key ({exc.pgerror.strip()})"
+            ) from exc
+
+    def _foreign_keys_add(self, cursor, table, internal, on_fk_violation) -> None:
+        statement = (
+            sql.SQL("ALTER TABLE {s}.{t} ").format(
+                s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+            ).as_string(cursor)
+            + ", ".join(f"ADD CONSTRAINT {_quote(name)} {condef}" for name, condef in internal)
+        )
+        try:
+            cursor.execute(statement)
+        except errors.ForeignKeyViolation as exc:
+            if on_fk_violation is None:
+                raise ImportValidationError(f"{table}: {exc.pgerror.strip()}") from exc
+            for name, condef in internal:
+                on_fk_violation(table, name, condef)
+            try:
+                cursor.execute(statement)
+            except errors.ForeignKeyViolation as again:
+                raise ImportValidationError(f"{table}: {again.pgerror.strip()}") from again
+
+    @staticmethod
+    def _staged_index(indexdef: str, table: str) -> str:
+        live = f" ON {LIVE_SCHEMA}.{_quote(table)} "
+        if live not in indexdef:
+            raise ImportValidationError(f"Unexpected index definition: {indexdef}")
+        return indexdef.replace(live, f" ON {STAGING_SCHEMA}.{_quote(table)} ", 1)
+
+    @staticmethod
+    def _staged_reference(condef: str, ref: str) -> str:
+        live = f"REFERENCES {LIVE_SCHEMA}.{_quote(ref)}("
+        if live not in condef:
+            raise ImportValidationError(f"Unexpected foreign key definition: {condef}")
+        return condef.replace(live, f"REFERENCES {STAGING_SCHEMA}.{_quote(ref)}(", 1)
+
+    def steps_run(self) -> None:
+        """Run the state's post-load steps inside the staging schema."""
+        for step in post_load_steps(self.state):
+            with self.report.phase(f"post-load step {step.name}"), self.conn.cursor() as cursor:
+                cursor.execute(
+                    sql.SQL("SET search_path = {}, public").format(
+                        sql.Identifier(STAGING_SCHEMA)
+                    )
+                )
+                try:
+                    step.run(cursor, STAGING_SCHEMA)
+                finally:
+                    cursor.execute("SET search_path = public")
+                for table in step.tables:
+                    if not _table_exists(cursor, STAGING_SCHEMA, table):
+                        raise ImportValidationError(
+                            f"Post-load step {step.name} did not create {table} in staging"
+                        )
+                    if table not in self._step_tables and table not in self.tables:
+                        self._step_tables.append(table)
+
+    def validate(self) -> None:
+        """Exact row counts of every table the loader declared with ``expect_rows``."""
+        with self.conn.cursor() as cursor:
+            for table, expected in self._expected_counts.items():
+                cursor.execute(
+                    sql.SQL("SELECT count(*) FROM {s}.{t}").format(
+                        s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+                    )
+                )
+                actual = cursor.fetchone()[0]
+                if actual != expected:
+                    raise ImportValidationError(
+                        f"{table}: {actual:,} rows staged but {expected:,} expected"
+                    )
+
+    def analyze(self) -> None:
+        """Statistics are per table, so analysing in staging serves the swapped-in tables.
+
+        The loaded tables were analysed before their FK checks; this covers the tables the
+        post-load steps created.
+        """
+        with self.conn.cursor() as cursor:
+            for table in self._step_tables:
+                cursor.execute(
+                    sql.SQL("ANALYZE {s}.{t}").format(
+                        s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+                    )
+                )
+
+    # ---- swap -------------------------------------------------------------------------
+    def swap(self) -> None:
+        """Swap staging tables in; retries when readers hold locks longer than the timeout."""
+        swapped = self.tables + self._step_tables
+        conn = self.conn
+        conn.autocommit = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT_MS}ms'")
+                    cursor.execute(
+                        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                            sql.Identifier(OLD_SCHEMA)
+                        )
+                    )
+                    # Lock every live table first (in one statement) so the moves are quick.
+                    live = [t for t in swapped if _table_exists(cursor, LIVE_SCHEMA, t)]
+                    if live:
+                        cursor.execute(
+                            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                                sql.SQL(", ").join(
+                                    sql.Identifier(LIVE_SCHEMA, t) for t in live
+                                )
+                            )
+                        )
+                    for statement, params in self._swap_statements:
+                        cursor.execute(statement.replace("{staging}", STAGING_SCHEMA), params)
+                    for table in live:
+                        cursor.execute(
+                            sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+                                sql.Identifier(LIVE_SCHEMA), sql.Identifier(table),
+                                sql.Identifier(OLD_SCHEMA),
+                            )
+                        )
+                    for table in swapped:
+                        cursor.execute(
+                            sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+                                sql.Identifier(STAGING_SCHEMA), sql.Identifier(table),
+                                sql.Identifier(LIVE_SCHEMA),
+                            )
+                        )
+                    for table, name, condef in self._deferred_fks:
+                        cursor.execute(
+                            sql.SQL("ALTER TABLE {}.{} ").format(
+                                sql.Identifier(LIVE_SCHEMA), sql.Identifier(table)
+                            ).as_string(cursor)
+                            + f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID"
+                        )
+                conn.commit()
+                break
+            except (errors.LockNotAvailable, errors.DeadlockDetected) as exc:
+                conn.rollback()
+                if attempt >= SWAP_ATTEMPTS:
+                    raise ImportValidationError(
+                        f"Could not swap tables after {attempt} attempts: readers kept "
+                        "locks for too long"
+                    ) from exc
+                logger.info("swap attempt %d waited too long for a lock; retrying", attempt)
+                time.sleep(min(0.2 * attempt, 2.0))
+            except Exception:
+                conn.rollback()
+                raise
+        conn.autocommit = True
+        self.report.notes.append(f"swap committed after {attempt} attempt(s)")
+
+    def after_swap_run(self) -> None:
+        """Validate deferred FKs, drop the old tables, run queued after-swap statements."""
+        with self.conn.cursor() as cursor:
+            for table, name, _ in self._deferred_fks:
+                cursor.execute(
+                    sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
+                        sql.Identifier(LIVE_SCHEMA), sql.Identifier(table), sql.Identifier(name)
+                    )
+                )
+            cursor.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(OLD_SCHEMA))
+            )
+            cursor.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                    sql.Identifier(STAGING_SCHEMA)
+                )
+            )
+            for statement, params in self._after_swap_statements:
+                cursor.execute(statement, params)
+
+    def finish(self, *, on_fk_violation=None) -> None:
+        """Everything after loading: build, steps, validate, analyze, swap, clean up."""
+        self.build(on_fk_violation=on_fk_violation or self.on_fk_violation)
+        self.steps_run()
+        with self.report.phase("validate"):
+            self.validate()
+        with self.report.phase("analyze"):
+            self.analyze()
+        with self.report.phase("swap"):
+            self.swap()
+        with self.report.phase("drop old tables"):
+            self.after_swap_run()
+
+
+def _quote(identifier: str) -> str:
+    """Quote an identifier like PostgreSQL's quote_ident (only when needed)."""
+    if identifier.isidentifier() and identifier == identifier.lower() and identifier.isascii():
+        return identifier
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def staging_import(
+    state: str,
+    tables: Iterable[str],
+    *,
+    report: ImportReport | None = None,
+    on_fk_violation=None,
+    finalize: bool = True,
+    full_dataset: bool = True,
+) -> Iterator[StagingImport]:
+    """Stage, build, validate and swap ``tables`` of ``state``; see the module docstring.
+
+    On a clean exit of the block the staged tables replace the live ones and (with
+    ``finalize``) :func:`tsdata.imports.finalize.state_data_finalize` updates agency last
+    stop dates, dataset facts and the data version (``full_dataset=False`` for a subset:
+    no start-date override in the facts). Any exception drops the staging
+    schema and leaves live data untouched; the exception propagates.
+    """
+    staging = StagingImport(state, tables, report or ImportReport(state=state))
+    staging.open()
+    success = False
+    try:
+        yield staging
+        staging.finish(on_fk_violation=on_fk_violation)
+        success = True
+    finally:
+        staging.close(success=success)
+    if finalize:
+        from tsdata.imports.finalize import state_data_finalize
+
+        with staging.report.phase("finalize"):
+            staging.report.notes.extend(state_data_finalize(state, full_dataset=full_dataset))
+
+
+class BytesIterReader(io.RawIOBase):
+    """A file-like object over an iterator of bytes chunks (for ``copy_rows``)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                break
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
