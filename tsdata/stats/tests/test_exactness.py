@@ -259,12 +259,16 @@ def flat_generate(state: str, seed: int) -> tuple[list[int], list[tuple[int, str
     stops = []
     for stop_id in range(1, 1200):
         agency = rng.choice(agencies + [None])
-        fields = dict(
-            stop_id=stop_id, agency=agency, agency_description=agency.name if agency else "?",
-            purpose=rng.choice([code for code, _ in module.PURPOSE_CHOICES] + [33]),
-            search_conducted=rng.choice(flags), seized=rng.choice(flags),
-            gender="M", ethnicity=rng.choice(codes),
-        )
+        fields = {
+            "stop_id": stop_id,
+            "agency": agency,
+            "agency_description": agency.name if agency else "?",
+            "purpose": rng.choice([code for code, _ in module.PURPOSE_CHOICES] + [33]),
+            "search_conducted": rng.choice(flags),
+            "seized": rng.choice(flags),
+            "gender": "M",
+            "ethnicity": rng.choice(codes),
+        }
         if state == "md":
             date = None if rng.random() < 0.05 else (
                 datetime(2016, 1, 1, 5, tzinfo=UTC) + timedelta(minutes=rng.randint(-9000, 9000))
