@@ -82,10 +82,16 @@ def example_value(config: StateStats, endpoint: Endpoint) -> Any:
     return {name: [row(series, 11 - 3 * i)] for i, (name, series) in enumerate(endpoint.parts)}
 
 
+AGENCY_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="Agency id (see the agency list)."
+)
+
+
 def officer_parameters(config: StateStats) -> list[OpenApiParameter]:
     if not config.officer_filter:
-        return []
+        return [AGENCY_ID]
     return [
+        AGENCY_ID,
         OpenApiParameter(
             "officer",
             str,

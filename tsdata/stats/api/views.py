@@ -55,9 +55,8 @@ class AgencyViewSetBase(viewsets.ViewSet):
         return f"{self.stats.state.upper()} agencies"
 
     @extend_schema(
-        responses={
-            200: OpenApiResponse(response={"type": "array", "items": schema.agency_schema()})
-        },
+        # A list action: drf-spectacular wraps the item schema in an array itself.
+        responses={200: OpenApiResponse(response=schema.agency_schema())},
         summary="All agencies (id order, no pagination)",
     )
     def list(self, request: Request, format: str | None = None) -> Response:
@@ -65,6 +64,7 @@ class AgencyViewSetBase(viewsets.ViewSet):
 
     @extend_schema(
         responses={200: OpenApiResponse(response=schema.agency_schema()), 404: schema.NOT_FOUND},
+        parameters=[schema.AGENCY_ID],
         summary="One agency with its census profile",
     )
     def retrieve(self, request: Request, pk: str | None = None, format: str | None = None):
@@ -137,7 +137,12 @@ def _stats_action(config: StateStats, endpoint: Endpoint):
 
     view.__name__ = endpoint.name
     view.__doc__ = endpoint.description
-    documented = extend_schema(
+    routed = action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[JSONRenderer, BrowsableAPIRenderer, StatsCSVRenderer],
+    )(view)
+    return extend_schema(
         summary=endpoint.title,
         description=endpoint.description + " See docs/api.md for exactly what is counted.",
         parameters=schema.officer_parameters(config),
@@ -156,12 +161,7 @@ def _stats_action(config: StateStats, endpoint: Endpoint):
             400: schema.BAD_REQUEST,
             404: schema.NOT_FOUND,
         },
-    )(view)
-    return action(
-        detail=True,
-        methods=["get"],
-        renderer_classes=[JSONRenderer, BrowsableAPIRenderer, StatsCSVRenderer],
-    )(documented)
+    )(routed)
 
 
 def agency_viewset_class(state: str) -> type[AgencyViewSetBase]:
