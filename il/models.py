@@ -56,13 +56,13 @@ class Stop(models.Model):
 
 
 class StopSummary(SummaryRow):
-    """Per agency, stored year, purpose and raw race code (``ethnicity`` column)."""
+    """Per agency, stored year, purpose and category (race label)."""
 
-    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "ethnicity")
+    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
     agency_id = models.IntegerField()
     year = models.SmallIntegerField()
     purpose = models.SmallIntegerField()
-    ethnicity = models.CharField(max_length=20)
+    category = models.CharField(max_length=20)
     stops = models.IntegerField()
     searches = models.IntegerField()
     contraband = models.IntegerField()

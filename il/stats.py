@@ -8,8 +8,8 @@ from tsdata.stats.definitions import PURPOSE, STOP_TABLE, CategoryScheme, StateS
 # Search/Contraband 'U' (blank in the raw data) never match 'Y' and are simply not counted.
 _AGENCY_STOPS = """
 INSERT INTO {dst}.il_stopsummary
-    (agency_id, year, purpose, ethnicity, stops, searches, contraband)
-SELECT agency_id, year, purpose, ethnicity,
+    (agency_id, year, purpose, category, stops, searches, contraband)
+SELECT agency_id, year, purpose, {category},
        COUNT(*),
        COUNT(*) FILTER (WHERE search_conducted = 'Y'),
        COUNT(*) FILTER (WHERE seized = 'Y')
@@ -23,7 +23,6 @@ STATS = StateStats(
     agency_model=models.Agency,
     tables={STOP_TABLE: SummaryTable(models.StopSummary)},
     categories=CategoryScheme(
-        columns=("ethnicity",),
         label_column="ethnicity",
         labels=dict(models.ETHNICITY_CHOICES),
         defaults=tuple(label for _, label in models.ETHNICITY_CHOICES),

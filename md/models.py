@@ -86,13 +86,13 @@ class Stop(models.Model):
 
 
 class StopSummary(SummaryRow):
-    """Per agency, year (local time), purpose and raw ethnicity code."""
+    """Per agency, year (local time), purpose and category (ethnicity label)."""
 
-    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "ethnicity")
+    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
     agency_id = models.IntegerField()
     year = models.SmallIntegerField()
     purpose = models.SmallIntegerField()
-    ethnicity = models.CharField(max_length=20)
+    category = models.CharField(max_length=20)
     stops = models.IntegerField()
     searches = models.IntegerField()
     contraband = models.IntegerField()
@@ -101,12 +101,12 @@ class StopSummary(SummaryRow):
 class OfficerStopSummary(SummaryRow):
     """As ``StopSummary`` per officer, for the ``officer`` filter."""
 
-    pk = models.CompositePrimaryKey("agency_id", "officer_id", "year", "purpose", "ethnicity")
+    pk = models.CompositePrimaryKey("agency_id", "officer_id", "year", "purpose", "category")
     agency_id = models.IntegerField()
     officer_id = models.CharField(max_length=15)
     year = models.SmallIntegerField()
     purpose = models.SmallIntegerField()
-    ethnicity = models.CharField(max_length=20)
+    category = models.CharField(max_length=20)
     stops = models.IntegerField()
     searches = models.IntegerField()
     contraband = models.IntegerField()

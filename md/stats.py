@@ -8,10 +8,10 @@ from tsdata.stats.definitions import PURPOSE, STOP_TABLE, CategoryScheme, StateS
 # Stops without a date have no year and are never counted (the original's COUNT(date)).
 _OFFICER_STOPS = """
 INSERT INTO {dst}.md_officerstopsummary
-    (agency_id, officer_id, year, purpose, ethnicity, stops, searches, contraband)
+    (agency_id, officer_id, year, purpose, category, stops, searches, contraband)
 SELECT agency_id, officer_id,
        EXTRACT(YEAR FROM date AT TIME ZONE %(tz)s)::smallint,
-       purpose, ethnicity,
+       purpose, {category},
        COUNT(*),
        COUNT(*) FILTER (WHERE search_conducted = 'Y'),
        COUNT(*) FILTER (WHERE seized = 'Y')
@@ -22,8 +22,8 @@ GROUP BY 1, 2, 3, 4, 5
 
 _AGENCY_STOPS = """
 INSERT INTO {dst}.md_stopsummary
-    (agency_id, year, purpose, ethnicity, stops, searches, contraband)
-SELECT agency_id, year, purpose, ethnicity, SUM(stops), SUM(searches), SUM(contraband)
+    (agency_id, year, purpose, category, stops, searches, contraband)
+SELECT agency_id, year, purpose, category, SUM(stops), SUM(searches), SUM(contraband)
 FROM {dst}.md_officerstopsummary
 GROUP BY 1, 2, 3, 4
 """
@@ -33,7 +33,6 @@ STATS = StateStats(
     agency_model=models.Agency,
     tables={STOP_TABLE: SummaryTable(models.StopSummary, models.OfficerStopSummary)},
     categories=CategoryScheme(
-        columns=("ethnicity",),
         label_column="ethnicity",
         labels=dict(models.ETHNICITY_CHOICES),
         defaults=tuple(label for _, label in models.ETHNICITY_CHOICES),

@@ -167,20 +167,19 @@ class SearchBasis(models.Model):
 # Built from the raw tables at import time (``tsdata.stats``); every statistics endpoint reads
 # only these. Counts are joined-row counts exactly as the API defines them (spec 3.3): a
 # driver row per stop, times its search rows (``searches``, ``use_of_force``), times their
-# contraband rows (``contraband``). ``race``/``ethnicity`` keep the driver's raw codes so
-# that unknown codes still reach the API verbatim. No foreign keys: the tables are swapped
-# together with the raw tables by the import.
+# contraband rows (``contraband``). ``category`` is the API key of the driver's race and
+# ethnicity (``nc/stats.py``: Hispanic first, unknown race codes verbatim). No foreign keys:
+# the tables are swapped together with the raw tables by the import.
 
 
 class StopSummary(SummaryRow):
-    """Per agency, year (local time), purpose and driver race/ethnicity."""
+    """Per agency, year (local time), purpose and driver category."""
 
-    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "race", "ethnicity")
+    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
     agency_id = models.IntegerField()
     year = models.SmallIntegerField()
     purpose = models.SmallIntegerField()
-    race = models.CharField(max_length=2)
-    ethnicity = models.CharField(max_length=2)
+    category = models.CharField(max_length=20)
     stops = models.IntegerField()
     searches = models.IntegerField()
     use_of_force = models.IntegerField()
@@ -191,14 +190,13 @@ class OfficerStopSummary(SummaryRow):
     """As ``StopSummary`` per officer, for the ``officer`` filter."""
 
     pk = models.CompositePrimaryKey(
-        "agency_id", "officer_id", "year", "purpose", "race", "ethnicity"
+        "agency_id", "officer_id", "year", "purpose", "category"
     )
     agency_id = models.IntegerField()
     officer_id = models.CharField(max_length=15)
     year = models.SmallIntegerField()
     purpose = models.SmallIntegerField()
-    race = models.CharField(max_length=2)
-    ethnicity = models.CharField(max_length=2)
+    category = models.CharField(max_length=20)
     stops = models.IntegerField()
     searches = models.IntegerField()
     use_of_force = models.IntegerField()
@@ -206,14 +204,13 @@ class OfficerStopSummary(SummaryRow):
 
 
 class SearchTypeSummary(SummaryRow):
-    """Driver × search rows per agency, year, search type and driver race/ethnicity."""
+    """Driver × search rows per agency, year, search type and driver category."""
 
-    pk = models.CompositePrimaryKey("agency_id", "year", "search_type", "race", "ethnicity")
+    pk = models.CompositePrimaryKey("agency_id", "year", "search_type", "category")
     agency_id = models.IntegerField()
     year = models.SmallIntegerField()
     search_type = models.SmallIntegerField()
-    race = models.CharField(max_length=2)
-    ethnicity = models.CharField(max_length=2)
+    category = models.CharField(max_length=20)
     searches = models.IntegerField()
 
 
@@ -221,12 +218,11 @@ class OfficerSearchTypeSummary(SummaryRow):
     """As ``SearchTypeSummary`` per officer."""
 
     pk = models.CompositePrimaryKey(
-        "agency_id", "officer_id", "year", "search_type", "race", "ethnicity"
+        "agency_id", "officer_id", "year", "search_type", "category"
     )
     agency_id = models.IntegerField()
     officer_id = models.CharField(max_length=15)
     year = models.SmallIntegerField()
     search_type = models.SmallIntegerField()
-    race = models.CharField(max_length=2)
-    ethnicity = models.CharField(max_length=2)
+    category = models.CharField(max_length=20)
     searches = models.IntegerField()

@@ -18,11 +18,11 @@ from tsdata.stats.definitions import (
 # search × contraband rows (contraband joined through its search, as the original SQL).
 _OFFICER_STOPS = """
 INSERT INTO {dst}.nc_officerstopsummary
-    (agency_id, officer_id, year, purpose, race, ethnicity,
+    (agency_id, officer_id, year, purpose, category,
      stops, searches, use_of_force, contraband)
 SELECT s.agency_id, s.officer_id,
        EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
-       s.purpose, p.race, p.ethnicity,
+       s.purpose, {category},
        COUNT(*),
        COALESCE(SUM(se.n), 0),
        COALESCE(SUM(se.n) FILTER (WHERE s.engage_force), 0),
@@ -37,37 +37,37 @@ LEFT JOIN (SELECT se.stop_id, COUNT(*) AS n
             GROUP BY se.stop_id) co
        ON co.stop_id = s.stop_id
 WHERE s.agency_id IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5
 """
 
 _OFFICER_SEARCH_TYPES = """
 INSERT INTO {dst}.nc_officersearchtypesummary
-    (agency_id, officer_id, year, search_type, race, ethnicity, searches)
+    (agency_id, officer_id, year, search_type, category, searches)
 SELECT s.agency_id, s.officer_id,
        EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
-       se.type, p.race, p.ethnicity, COUNT(*)
+       se.type, {category}, COUNT(*)
 FROM {src}.nc_stop s
 JOIN {src}.nc_person p ON p.stop_id = s.stop_id AND p.type = 'D'
 JOIN {src}.nc_search se ON se.stop_id = s.stop_id
 WHERE s.agency_id IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5
 """
 
 _AGENCY_STOPS = """
 INSERT INTO {dst}.nc_stopsummary
-    (agency_id, year, purpose, race, ethnicity, stops, searches, use_of_force, contraband)
-SELECT agency_id, year, purpose, race, ethnicity,
+    (agency_id, year, purpose, category, stops, searches, use_of_force, contraband)
+SELECT agency_id, year, purpose, category,
        SUM(stops), SUM(searches), SUM(use_of_force), SUM(contraband)
 FROM {dst}.nc_officerstopsummary
-GROUP BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4
 """
 
 _AGENCY_SEARCH_TYPES = """
 INSERT INTO {dst}.nc_searchtypesummary
-    (agency_id, year, search_type, race, ethnicity, searches)
-SELECT agency_id, year, search_type, race, ethnicity, SUM(searches)
+    (agency_id, year, search_type, category, searches)
+SELECT agency_id, year, search_type, category, SUM(searches)
 FROM {dst}.nc_officersearchtypesummary
-GROUP BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4
 """
 
 STATS = StateStats(
@@ -80,8 +80,7 @@ STATS = StateStats(
         ),
     },
     categories=CategoryScheme(
-        columns=("race", "ethnicity"),
-        label_column="race",
+        label_column="p.race",
         labels={
             "A": "asian",
             "B": "black",
@@ -90,7 +89,7 @@ STATS = StateStats(
             "W": "white",
         },
         defaults=("asian", "black", "native_american", "other", "white", "hispanic"),
-        override=("ethnicity", "H", "hispanic"),
+        override=("p.ethnicity", "H", "hispanic"),
     ),
     labels={
         PURPOSE: dict(models.PURPOSE_CHOICES),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
+from psycopg2 import sql
 
 # Response group keys (in ``by`` order) and their columns in the summary tables.
 YEAR = "year"
@@ -105,26 +106,36 @@ ENDPOINTS: dict[str, Endpoint] = {
 
 @dataclass(frozen=True)
 class CategoryScheme:
-    """How the raw person codes of a summary row become a category key.
+    """How the raw person codes of a stop become its category key (the JSON key).
 
-    ``override`` is ``(column, code, key)``: rows whose ``column`` equals ``code`` go to
-    ``key`` whatever the label column says (NC's Hispanic rule). Codes without a label are
-    used verbatim as keys (spec 9.1.5: kept).
+    ``label_column`` and the override column are SQL expressions over the raw tables (e.g.
+    ``p.race``). ``override`` is ``(column, code, key)``: rows whose ``column`` equals
+    ``code`` go to ``key`` whatever the label column says (NC's Hispanic rule). Codes
+    without a label are used verbatim as keys (spec 9.1.5: kept). The mapping is applied
+    when the summaries are built, so the API reads finished keys.
     """
 
-    columns: tuple[str, ...]
     label_column: str
     labels: dict[str, str]
     defaults: tuple[str, ...]
     override: tuple[str, str, str] | None = None
 
-    def key(self, codes: dict[str, str]) -> str:
+    def case_sql(self) -> sql.Composable:
+        """``CASE ... END`` computing the key in SQL (literals quoted by psycopg2)."""
+        column = sql.SQL(self.label_column)
+        branches = []
         if self.override is not None:
-            column, code, key = self.override
-            if codes[column] == code:
-                return key
-        raw = codes[self.label_column]
-        return self.labels.get(raw, raw)
+            override_column, code, key = self.override
+            branches.append(
+                sql.SQL("WHEN {} = {} THEN {}").format(
+                    sql.SQL(override_column), sql.Literal(code), sql.Literal(key)
+                )
+            )
+        branches += [
+            sql.SQL("WHEN {} = {} THEN {}").format(column, sql.Literal(code), sql.Literal(key))
+            for code, key in self.labels.items()
+        ]
+        return sql.SQL("CASE {} ELSE {} END").format(sql.SQL(" ").join(branches), column)
 
 
 @dataclass(frozen=True)
@@ -153,8 +164,8 @@ class StateStats:
     endpoints: tuple[str, ...]
     officer_filter: bool
     # Set-based SQL statements filling the summary tables, in order. Placeholders: ``{src}``
-    # (schema of the raw tables), ``{dst}`` (schema of the summary tables); the parameter
-    # ``%(tz)s`` is the state's time zone.
+    # (schema of the raw tables), ``{dst}`` (schema of the summary tables), ``{category}``
+    # (``categories.case_sql()``); the parameter ``%(tz)s`` is the state's time zone.
     fill_sql: tuple[str, ...] = field(default=())
 
     def endpoint(self, name: str) -> Endpoint:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from django.db.models import Sum
-from django.db.models.functions import Collate
+from django.db import connections
 
 from census.models import CensusProfile
+from tsdata.states import state_config
 from tsdata.stats.definitions import YEAR, Endpoint, Series, StateStats
+from tsdata.stats.registry import stats_config
 
 # Raw codes sort bytewise, whatever the database collation (spec 3.6, rule 3).
 CODE_COLLATION = "C"
@@ -25,49 +27,53 @@ def officer_can_match(*, config: StateStats, officer: str) -> bool:
     return len(officer) <= max_length and "\x00" not in officer
 
 
+@lru_cache(maxsize=256)
+def series_sql(*, state: str, series: Series, by_officer: bool) -> str:
+    """The grouped-count query of one series (built once from the definitions)."""
+    config = stats_config(state)
+    table = config.tables[series.table]
+    model = table.officer_model if by_officer else table.agency_model
+    quote = connections[state_config(state).db_alias].ops.quote_name
+    groups = ", ".join(quote(column) for column in (*series.row_order, "category"))
+    measure = quote(series.measure)
+    where = "agency_id = %s" + (" AND officer_id = %s" if by_officer else "")
+    order = ", ".join(quote(column) for column in series.row_order)
+    return (
+        f"SELECT {groups}, SUM({measure}) FROM {quote(model._meta.db_table)} WHERE {where} "
+        f"GROUP BY {groups} HAVING SUM({measure}) > 0 "
+        f'ORDER BY {order}, "category" COLLATE "{CODE_COLLATION}"'
+    )
+
+
 def series_rows(
     *, config: StateStats, series: Series, agency_id: int, officer: str | None
 ) -> list[dict[str, Any]]:
     """One array of a response: a row per group with every category (spec 3.2, 3.6)."""
-    table = config.tables[series.table]
-    if officer:
-        if not officer_can_match(config=config, officer=officer):
-            return []
-        queryset = table.officer_model.objects.filter(agency_id=agency_id, officer_id=officer)
-    else:
-        queryset = table.agency_model.objects.filter(agency_id=agency_id)
-    category_columns = config.categories.columns
-    rows = (
-        queryset.values_list(*series.row_order, *category_columns)
-        .annotate(count=Sum(series.measure))
-        .filter(count__gt=0)
-        .order_by(
-            *series.row_order,
-            *(Collate(column, CODE_COLLATION) for column in category_columns),
-        )
-    )
+    if officer and not officer_can_match(config=config, officer=officer):
+        return []
+    params = [agency_id, officer] if officer else [agency_id]
+    statement = series_sql(state=config.state, series=series, by_officer=bool(officer))
+    with connections[state_config(config.state).db_alias].cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    n_groups = len(series.row_order)
+    # Position of each response group key in the (year-first) row.
+    positions = [series.row_order.index(key) for key in series.group_by]
+    labels = [None if key == YEAR else config.labels[key] for key in series.group_by]
+    defaults = config.categories.defaults
     groups: dict[tuple, dict[str, Any]] = {}
-    n_group_columns = len(series.row_order)
-    defaults = dict.fromkeys(config.categories.defaults, 0)
     for row in rows:
-        codes = dict(zip(series.row_order, row[:n_group_columns], strict=True))
-        group_key = tuple(codes[key] for key in series.group_by)
+        group_key = row[:n_groups]
         group = groups.get(group_key)
         if group is None:
-            group = {key: _label(config, key, codes[key]) for key in series.group_by}
-            group.update(defaults)
+            group = {}
+            for key, position, key_labels in zip(series.group_by, positions, labels, strict=True):
+                code = row[position]
+                group[key] = code if key_labels is None else key_labels.get(code, code)
+            group.update(dict.fromkeys(defaults, 0))
             groups[group_key] = group
-        category = config.categories.key(
-            dict(zip(category_columns, row[n_group_columns:-1], strict=True))
-        )
-        group[category] = group.get(category, 0) + row[-1]
+        group[row[n_groups]] = row[n_groups + 1]
     return list(groups.values())
-
-
-def _label(config: StateStats, key: str, code: int) -> Any:
-    if key == YEAR:
-        return code
-    return config.labels[key].get(code, code)
 
 
 def endpoint_data(

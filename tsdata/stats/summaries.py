@@ -44,7 +44,9 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str) 
     cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
     for template in config.fill_sql:
         statement = sql.SQL(template).format(
-            src=sql.Identifier(source_schema), dst=sql.Identifier(target_schema)
+            src=sql.Identifier(source_schema),
+            dst=sql.Identifier(target_schema),
+            category=config.categories.case_sql(),
         )
         cursor.execute(statement, {"tz": state_config(state).tz_name})
     for table in summary_table_names(state):
