@@ -6,6 +6,8 @@ from il import models
 from tsdata.stats.definitions import PURPOSE, STOP_TABLE, CategoryScheme, StateStats, SummaryTable
 
 # Search/Contraband 'U' (blank in the raw data) never match 'Y' and are simply not counted.
+# Rows are inserted in primary-key order, so the rows of one agency (or officer) sit on a
+# few pages and an API read touches only those.
 _AGENCY_STOPS = """
 INSERT INTO {dst}.il_stopsummary
     (agency_id, year, purpose, category, stops, searches, contraband)
@@ -16,6 +18,7 @@ SELECT agency_id, year, purpose, {category},
 FROM {src}.il_stop
 WHERE agency_id IS NOT NULL
 GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
 """
 
 STATS = StateStats(

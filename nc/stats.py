@@ -16,6 +16,8 @@ from tsdata.stats.definitions import (
 # Driver rows (p.type = 'D') of stops with an agency; ``searches`` = driver × search rows of
 # the stop, ``use_of_force`` = the same on stops with engage_force, ``contraband`` = driver ×
 # search × contraband rows (contraband joined through its search, as the original SQL).
+# Rows are inserted in primary-key order, so the rows of one agency (or officer) sit on a
+# few pages and an API read touches only those.
 _OFFICER_STOPS = """
 INSERT INTO {dst}.nc_officerstopsummary
     (agency_id, officer_id, year, purpose, category,
@@ -38,6 +40,7 @@ LEFT JOIN (SELECT se.stop_id, COUNT(*) AS n
        ON co.stop_id = s.stop_id
 WHERE s.agency_id IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
 """
 
 _OFFICER_SEARCH_TYPES = """
@@ -51,6 +54,7 @@ JOIN {src}.nc_person p ON p.stop_id = s.stop_id AND p.type = 'D'
 JOIN {src}.nc_search se ON se.stop_id = s.stop_id
 WHERE s.agency_id IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
 """
 
 _AGENCY_STOPS = """
@@ -60,6 +64,7 @@ SELECT agency_id, year, purpose, category,
        SUM(stops), SUM(searches), SUM(use_of_force), SUM(contraband)
 FROM {dst}.nc_officerstopsummary
 GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
 """
 
 _AGENCY_SEARCH_TYPES = """
@@ -68,6 +73,7 @@ INSERT INTO {dst}.nc_searchtypesummary
 SELECT agency_id, year, search_type, category, SUM(searches)
 FROM {dst}.nc_officersearchtypesummary
 GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
 """
 
 STATS = StateStats(
