@@ -131,6 +131,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Traffic-stop statistics by race and ethnicity for NC, MD and IL.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["tsdata.stats.api.schema.legacy_paths_exclude"],
 }
 
 # Email
