@@ -160,7 +160,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = {
     "automatic-nc-import": {
-        "task": "nc.tasks.download_and_import_nc_dataset",
+        "task": "tsdata.tasks.download_and_import_nc_dataset",
         "schedule": crontab(hour=3, minute=0, day_of_week="monday"),
     },
 }

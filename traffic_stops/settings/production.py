@@ -41,7 +41,7 @@ X_FRAME_OPTIONS = "DENY"
 
 CELERY_BEAT_SCHEDULE = {
     "automatic-nc-import": {
-        "task": "nc.tasks.download_and_import_nc_dataset",
+        "task": "tsdata.tasks.download_and_import_nc_dataset",
         "schedule": crontab(hour=3, minute=0, day_of_month=1),  # noqa: F405
     },
 }
