@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from tsdata.abstract import BaseAgency
+from tsdata.stats.abstract import SummaryRow
 
 PURPOSE_CHOICES = (
     (1, "Moving Violation"),
@@ -46,3 +47,22 @@ class Stop(models.Model):
 
     def __str__(self) -> str:
         return f"Stop {self.stop_id} agency {self.agency_description} in {self.year}"
+
+
+# --- API summary tables ------------------------------------------------------------------
+# Built from ``il_stop`` at import time (``tsdata.stats``); the statistics endpoints read only
+# this. ``stops`` counts stop rows, ``searches`` those with ``search_conducted = 'Y'``,
+# ``contraband`` those with ``seized = 'Y'`` (spec 3.5). IL has no officer column.
+
+
+class StopSummary(SummaryRow):
+    """Per agency, stored year, purpose and category (race label)."""
+
+    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
+    agency_id = models.IntegerField()
+    year = models.SmallIntegerField()
+    purpose = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+    stops = models.IntegerField()
+    searches = models.IntegerField()
+    contraband = models.IntegerField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from tsdata.abstract import BaseAgency
+from tsdata.stats.abstract import SummaryRow
 
 PURPOSE_CHOICES = (
     (0, "Seat Belt Violation"),
@@ -75,3 +76,37 @@ class Stop(models.Model):
 
     def __str__(self) -> str:
         return f"Stop {self.stop_id} at {self.date} at {self.stop_location}"
+
+
+# --- API summary tables ------------------------------------------------------------------
+# Built from ``md_stop`` at import time (``tsdata.stats``); the statistics endpoints read only
+# these. One person per stop: ``stops`` counts stop rows with a date, ``searches`` those with
+# ``search_conducted = 'Y'``, ``contraband`` those with ``seized = 'Y'`` (spec 3.4). No
+# foreign keys: the tables are swapped together with the raw tables by the import.
+
+
+class StopSummary(SummaryRow):
+    """Per agency, year (local time), purpose and category (ethnicity label)."""
+
+    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
+    agency_id = models.IntegerField()
+    year = models.SmallIntegerField()
+    purpose = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+    stops = models.IntegerField()
+    searches = models.IntegerField()
+    contraband = models.IntegerField()
+
+
+class OfficerStopSummary(SummaryRow):
+    """As ``StopSummary`` per officer, for the ``officer`` filter."""
+
+    pk = models.CompositePrimaryKey("agency_id", "officer_id", "year", "purpose", "category")
+    agency_id = models.IntegerField()
+    officer_id = models.CharField(max_length=15)
+    year = models.SmallIntegerField()
+    purpose = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+    stops = models.IntegerField()
+    searches = models.IntegerField()
+    contraband = models.IntegerField()

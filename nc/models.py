@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from tsdata.abstract import BaseAgency
+from tsdata.stats.abstract import SummaryRow
 
 PURPOSE_CHOICES = (
     (1, "Speed Limit Violation"),
@@ -160,3 +161,68 @@ class SearchBasis(models.Model):
 
     def __str__(self) -> str:
         return f"Search basis {self.basis} of search {self.search_id}"
+
+
+# --- API summary tables ------------------------------------------------------------------
+# Built from the raw tables at import time (``tsdata.stats``); every statistics endpoint reads
+# only these. Counts are joined-row counts exactly as the API defines them (spec 3.3): a
+# driver row per stop, times its search rows (``searches``, ``use_of_force``), times their
+# contraband rows (``contraband``). ``category`` is the API key of the driver's race and
+# ethnicity (``nc/stats.py``: Hispanic first, unknown race codes verbatim). No foreign keys:
+# the tables are swapped together with the raw tables by the import.
+
+
+class StopSummary(SummaryRow):
+    """Per agency, year (local time), purpose and driver category."""
+
+    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
+    agency_id = models.IntegerField()
+    year = models.SmallIntegerField()
+    purpose = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+    stops = models.IntegerField()
+    searches = models.IntegerField()
+    use_of_force = models.IntegerField()
+    contraband = models.IntegerField()
+
+
+class OfficerStopSummary(SummaryRow):
+    """As ``StopSummary`` per officer, for the ``officer`` filter."""
+
+    pk = models.CompositePrimaryKey(
+        "agency_id", "officer_id", "year", "purpose", "category"
+    )
+    agency_id = models.IntegerField()
+    officer_id = models.CharField(max_length=15)
+    year = models.SmallIntegerField()
+    purpose = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+    stops = models.IntegerField()
+    searches = models.IntegerField()
+    use_of_force = models.IntegerField()
+    contraband = models.IntegerField()
+
+
+class SearchTypeSummary(SummaryRow):
+    """Driver × search rows per agency, year, search type and driver category."""
+
+    pk = models.CompositePrimaryKey("agency_id", "year", "search_type", "category")
+    agency_id = models.IntegerField()
+    year = models.SmallIntegerField()
+    search_type = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+    searches = models.IntegerField()
+
+
+class OfficerSearchTypeSummary(SummaryRow):
+    """As ``SearchTypeSummary`` per officer."""
+
+    pk = models.CompositePrimaryKey(
+        "agency_id", "officer_id", "year", "search_type", "category"
+    )
+    agency_id = models.IntegerField()
+    officer_id = models.CharField(max_length=15)
+    year = models.SmallIntegerField()
+    search_type = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+    searches = models.IntegerField()

@@ -113,7 +113,8 @@ def ensure_admin_user() -> tuple[str, str]:
         password = secrets.token_urlsafe(12)
         password_file.write_text(password + "\n")
         password_file.chmod(0o600)
-    manage("ensure_admin", "--username", "admin", "--password", password)
+    run([PYTHON, "manage.py", "ensure_admin", "--username", "admin"],
+        env={**os.environ, "ADMIN_PASSWORD": password})
     return "admin", password
 
 
@@ -215,7 +216,15 @@ def command_createdbs(_: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C and SIGTERM both unwind through the finally blocks that stop what we started,
+    # even when a parent shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo").set_defaults(func=command_demo)
@@ -232,6 +241,9 @@ def main() -> int:
         args.rest = args.rest[1:]
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
     except subprocess.CalledProcessError as exc:
         log(f"command failed with exit code {exc.returncode}")
         return exc.returncode or 1

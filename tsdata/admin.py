@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from tsdata.models import Dataset, Import, StateFacts, TopAgencyFacts
 
@@ -10,6 +10,18 @@ class DatasetAdmin(admin.ModelAdmin):
     ordering = ("-date_received",)
     search_fields = ("name", "url")
     date_hierarchy = "date_received"
+    actions = ["import_dataset"]
+
+    @admin.action(description="Import selected dataset")
+    def import_dataset(self, request, queryset) -> None:
+        from tsdata.tasks import import_dataset as import_dataset_task
+
+        if queryset.count() != 1:
+            self.message_user(request, "Please select one dataset at a time", messages.ERROR)
+            return
+        dataset = queryset.get()
+        import_dataset_task.delay(dataset.pk)
+        self.message_user(request, f"{dataset.name} successfully queued for import.")
 
 
 @admin.register(Import)

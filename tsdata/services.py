@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.utils import timezone
 
+from tsdata.models import Dataset, Import
 from tsdata.states import STATE_KEYS
 
 
@@ -32,3 +37,71 @@ def demo_data_load(*, force: bool = False) -> Iterator[str]:
             yield f"{state}: no sample-data loader yet"
             continue
         yield f"{state}: {module.demo_load(force=force)}"
+
+
+# state key -> dotted path of the service that imports that state's raw data
+STATE_IMPORTERS = {
+    "nc": "nc.services.nc_import_run",
+    "md": "md.services.md_import_run",
+    "il": "il.services.il_import_run",
+}
+AUTOMATED_NC_DATASET_NAME = "Automated NC import"
+MAGIC_NC_FTP_URL = "ftp://nc.us/"
+
+
+def _state_importer(state: str):
+    module_path, _, function = STATE_IMPORTERS[state].rpartition(".")
+    return getattr(import_module(module_path), function)
+
+
+def dataset_import_run(*, dataset_id: int) -> Import:
+    """Import a Dataset with its state's importer and record the run as an ``Import``.
+
+    The Import row keeps the import report (also on failure); successful runs mail the
+    dataset's report addresses. Exceptions propagate after the failure is recorded.
+    """
+    from pathlib import Path
+
+    dataset = Dataset.objects.get(pk=dataset_id)
+    run = Import.objects.create(dataset=dataset)
+    importer = _state_importer(dataset.state)
+    destination = Path(dataset.destination) if dataset.destination else None
+    try:
+        report = importer(url=dataset.url, dest=destination)
+    except Exception as exc:
+        failed_report = getattr(exc, "report", None)
+        run.report = failed_report.as_dict() if failed_report is not None else {}
+        run.error = str(exc) or exc.__class__.__name__
+        run.date_finished = timezone.now()
+        run.save()
+        raise
+    run.report = report.as_dict()
+    run.successful = True
+    run.date_finished = timezone.now()
+    run.save()
+    recipients = [addr for addr in (dataset.report_email_1, dataset.report_email_2) if addr]
+    if recipients:
+        send_mail(
+            "Import completed successfully",
+            f"Import of {dataset} completed successfully",
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+        )
+    return run
+
+
+def nc_automated_dataset_ensure() -> Dataset:
+    """The Dataset of the scheduled NC import: reused (its Import history kept, fix 9.2.11)."""
+    monitors = list(settings.NC_AUTO_IMPORT_MONITORS)
+    dataset, _ = Dataset.objects.update_or_create(
+        name=AUTOMATED_NC_DATASET_NAME,
+        defaults={
+            "state": "nc",
+            "date_received": timezone.localdate() - timedelta(days=1),
+            "url": MAGIC_NC_FTP_URL,
+            "destination": settings.NC_AUTO_IMPORT_DIRECTORY,
+            "report_email_1": monitors[0] if monitors else "",
+            "report_email_2": monitors[1] if len(monitors) > 1 else "",
+        },
+    )
+    return dataset

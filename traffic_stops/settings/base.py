@@ -131,6 +131,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Traffic-stop statistics by race and ethnicity for NC, MD and IL.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["tsdata.stats.api.schema.legacy_paths_exclude"],
 }
 
 # Email
@@ -159,7 +160,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = {
     "automatic-nc-import": {
-        "task": "nc.tasks.download_and_import_nc_dataset",
+        "task": "tsdata.tasks.download_and_import_nc_dataset",
         "schedule": crontab(hour=3, minute=0, day_of_week="monday"),
     },
 }

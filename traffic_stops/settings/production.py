@@ -17,6 +17,17 @@ if not ALLOWED_HOSTS:
 
 DEBUG = env_bool("DEBUG", False)
 
+# gunicorn serves static files itself (whitenoise), compressed and with hashed names.
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # noqa: F405  (SecurityMiddleware stays first)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],  # noqa: F405
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
@@ -30,7 +41,7 @@ X_FRAME_OPTIONS = "DENY"
 
 CELERY_BEAT_SCHEDULE = {
     "automatic-nc-import": {
-        "task": "nc.tasks.download_and_import_nc_dataset",
+        "task": "tsdata.tasks.download_and_import_nc_dataset",
         "schedule": crontab(hour=3, minute=0, day_of_month=1),  # noqa: F405
     },
 }

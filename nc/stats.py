@@ -1,0 +1,114 @@
+"""NC configuration of the statistics API (spec 3.3): driver-only, joined-row counts."""
+
+from __future__ import annotations
+
+from nc import models
+from tsdata.stats.definitions import (
+    PURPOSE,
+    SEARCH_TYPE,
+    SEARCH_TYPE_TABLE,
+    STOP_TABLE,
+    CategoryScheme,
+    StateStats,
+    SummaryTable,
+)
+
+# Driver rows (p.type = 'D') of stops with an agency; ``searches`` = driver × search rows of
+# the stop, ``use_of_force`` = the same on stops with engage_force, ``contraband`` = driver ×
+# search × contraband rows (contraband joined through its search, as the original SQL).
+# Rows are inserted in primary-key order, so the rows of one agency (or officer) sit on a
+# few pages and an API read touches only those.
+_OFFICER_STOPS = """
+INSERT INTO {dst}.nc_officerstopsummary
+    (agency_id, officer_id, year, purpose, category,
+     stops, searches, use_of_force, contraband)
+SELECT s.agency_id, s.officer_id,
+       EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
+       s.purpose, {category},
+       COUNT(*),
+       COALESCE(SUM(se.n), 0),
+       COALESCE(SUM(se.n) FILTER (WHERE s.engage_force), 0),
+       COALESCE(SUM(co.n), 0)
+FROM {src}.nc_stop s
+JOIN {src}.nc_person p ON p.stop_id = s.stop_id AND p.type = 'D'
+LEFT JOIN (SELECT stop_id, COUNT(*) AS n FROM {src}.nc_search GROUP BY stop_id) se
+       ON se.stop_id = s.stop_id
+LEFT JOIN (SELECT se.stop_id, COUNT(*) AS n
+             FROM {src}.nc_search se
+             JOIN {src}.nc_contraband c ON c.search_id = se.search_id
+            GROUP BY se.stop_id) co
+       ON co.stop_id = s.stop_id
+WHERE s.agency_id IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
+
+_OFFICER_SEARCH_TYPES = """
+INSERT INTO {dst}.nc_officersearchtypesummary
+    (agency_id, officer_id, year, search_type, category, searches)
+SELECT s.agency_id, s.officer_id,
+       EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
+       se.type, {category}, COUNT(*)
+FROM {src}.nc_stop s
+JOIN {src}.nc_person p ON p.stop_id = s.stop_id AND p.type = 'D'
+JOIN {src}.nc_search se ON se.stop_id = s.stop_id
+WHERE s.agency_id IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
+
+_AGENCY_STOPS = """
+INSERT INTO {dst}.nc_stopsummary
+    (agency_id, year, purpose, category, stops, searches, use_of_force, contraband)
+SELECT agency_id, year, purpose, category,
+       SUM(stops), SUM(searches), SUM(use_of_force), SUM(contraband)
+FROM {dst}.nc_officerstopsummary
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+"""
+
+_AGENCY_SEARCH_TYPES = """
+INSERT INTO {dst}.nc_searchtypesummary
+    (agency_id, year, search_type, category, searches)
+SELECT agency_id, year, search_type, category, SUM(searches)
+FROM {dst}.nc_officersearchtypesummary
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+"""
+
+STATS = StateStats(
+    state="nc",
+    agency_model=models.Agency,
+    tables={
+        STOP_TABLE: SummaryTable(models.StopSummary, models.OfficerStopSummary),
+        SEARCH_TYPE_TABLE: SummaryTable(
+            models.SearchTypeSummary, models.OfficerSearchTypeSummary
+        ),
+    },
+    categories=CategoryScheme(
+        label_column="p.race",
+        labels={
+            "A": "asian",
+            "B": "black",
+            "I": "native_american",
+            "U": "other",
+            "W": "white",
+        },
+        defaults=("asian", "black", "native_american", "other", "white", "hispanic"),
+        override=("p.ethnicity", "H", "hispanic"),
+    ),
+    labels={
+        PURPOSE: dict(models.PURPOSE_CHOICES),
+        SEARCH_TYPE: dict(models.SEARCH_TYPE_CHOICES),
+    },
+    endpoints=(
+        "stops",
+        "stops_by_reason",
+        "searches",
+        "searches_by_type",
+        "contraband_hit_rate",
+        "use_of_force",
+    ),
+    officer_filter=True,
+    fill_sql=(_OFFICER_STOPS, _OFFICER_SEARCH_TYPES, _AGENCY_STOPS, _AGENCY_SEARCH_TYPES),
+)

@@ -1,0 +1,11 @@
+"""URLs under ``/nc/``: the API (DRF router root, agencies, statistics)."""
+
+from django.urls import include, path
+
+from tsdata.stats.api.urls import state_api_router
+
+app_name = "nc"
+
+urlpatterns = [
+    path("api/", include(state_api_router("nc").urls)),
+]

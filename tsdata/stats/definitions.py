@@ -1,0 +1,178 @@
+"""One declarative definition of every statistics endpoint, shared by the three states.
+
+A state differs only by configuration (``StateStats``): its summary models, how raw codes map
+to category keys, its purpose and search-type labels, whether it has an officer dimension,
+which endpoints it offers, and the set-based SQL that fills its summary tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from psycopg2 import sql
+
+# Response group keys (in ``by`` order) and their columns in the summary tables.
+YEAR = "year"
+PURPOSE = "purpose"
+SEARCH_TYPE = "search_type"
+
+# Summary table kinds a series reads from.
+STOP_TABLE = "stop"
+SEARCH_TYPE_TABLE = "search_type"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One array of grouped counts: a measure of a summary table, grouped by ``group_by``."""
+
+    table: str
+    measure: str
+    group_by: tuple[str, ...]
+
+    @property
+    def row_order(self) -> tuple[str, ...]:
+        """Rows are ordered by year first, then the other group keys (spec 3.6)."""
+        return (YEAR, *(key for key in self.group_by if key != YEAR))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A statistics endpoint: one series (an array) or named parts (an object of arrays)."""
+
+    name: str
+    title: str
+    description: str
+    series: Series | None = None
+    parts: tuple[tuple[str, Series], ...] = ()
+
+    @property
+    def all_series(self) -> tuple[tuple[str | None, Series], ...]:
+        return ((None, self.series),) if self.series else self.parts
+
+
+_STOPS = Series(STOP_TABLE, "stops", (YEAR,))
+_SEARCHES = Series(STOP_TABLE, "searches", (YEAR,))
+
+ENDPOINTS: dict[str, Endpoint] = {
+    endpoint.name: endpoint
+    for endpoint in (
+        Endpoint(
+            "stops",
+            "Stops by year",
+            "Stops per year and race/ethnicity category.",
+            series=_STOPS,
+        ),
+        Endpoint(
+            "stops_by_reason",
+            "Stops and searches by stop purpose",
+            "Stops and searches per stop purpose, year and race/ethnicity category.",
+            parts=(
+                ("stops", Series(STOP_TABLE, "stops", (PURPOSE, YEAR))),
+                ("searches", Series(STOP_TABLE, "searches", (PURPOSE, YEAR))),
+            ),
+        ),
+        Endpoint(
+            "searches",
+            "Searches by year",
+            "Searches per year and race/ethnicity category.",
+            series=_SEARCHES,
+        ),
+        Endpoint(
+            "searches_by_type",
+            "Searches by search type",
+            "Searches per search type, year and race/ethnicity category.",
+            series=Series(SEARCH_TYPE_TABLE, "searches", (SEARCH_TYPE, YEAR)),
+        ),
+        Endpoint(
+            "contraband_hit_rate",
+            "Searches and contraband finds",
+            "Searches and contraband finds per year and race/ethnicity category "
+            "(the hit rate is contraband / searches).",
+            parts=(
+                ("searches", _SEARCHES),
+                ("contraband", Series(STOP_TABLE, "contraband", (YEAR,))),
+            ),
+        ),
+        Endpoint(
+            "use_of_force",
+            "Use of force by year",
+            "Searched stops where the officer engaged force, per year and race/ethnicity.",
+            series=Series(STOP_TABLE, "use_of_force", (YEAR,)),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class CategoryScheme:
+    """How the raw person codes of a stop become its category key (the JSON key).
+
+    ``label_column`` and the override column are SQL expressions over the raw tables (e.g.
+    ``p.race``). ``override`` is ``(column, code, key)``: rows whose ``column`` equals
+    ``code`` go to ``key`` whatever the label column says (NC's Hispanic rule). Codes
+    without a label are used verbatim as keys (spec 9.1.5: kept). The mapping is applied
+    when the summaries are built, so the API reads finished keys.
+    """
+
+    label_column: str
+    labels: dict[str, str]
+    defaults: tuple[str, ...]
+    override: tuple[str, str, str] | None = None
+
+    def case_sql(self) -> sql.Composable:
+        """``CASE ... END`` computing the key in SQL (literals quoted by psycopg2)."""
+        column = sql.SQL(self.label_column)
+        branches = []
+        if self.override is not None:
+            override_column, code, key = self.override
+            branches.append(
+                sql.SQL("WHEN {} = {} THEN {}").format(
+                    sql.SQL(override_column), sql.Literal(code), sql.Literal(key)
+                )
+            )
+        branches += [
+            sql.SQL("WHEN {} = {} THEN {}").format(column, sql.Literal(code), sql.Literal(key))
+            for code, key in self.labels.items()
+        ]
+        return sql.SQL("CASE {} ELSE {} END").format(sql.SQL(" ").join(branches), column)
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """An agency-level summary model and, for states with officers, its officer-level twin."""
+
+    agency_model: type[models.Model]
+    officer_model: type[models.Model] | None = None
+
+    @property
+    def models(self) -> tuple[type[models.Model], ...]:
+        return (self.officer_model, self.agency_model) if self.officer_model else (
+            self.agency_model,
+        )
+
+
+@dataclass(frozen=True)
+class StateStats:
+    """Everything that differs between states for the statistics API."""
+
+    state: str
+    agency_model: type[models.Model]
+    tables: dict[str, SummaryTable]
+    categories: CategoryScheme
+    labels: dict[str, dict[int, str]]  # group key → code → label
+    endpoints: tuple[str, ...]
+    officer_filter: bool
+    # Set-based SQL statements filling the summary tables, in order. Placeholders: ``{src}``
+    # (schema of the raw tables), ``{dst}`` (schema of the summary tables), ``{category}``
+    # (``categories.case_sql()``); the parameter ``%(tz)s`` is the state's time zone.
+    fill_sql: tuple[str, ...] = field(default=())
+
+    def endpoint(self, name: str) -> Endpoint:
+        if name not in self.endpoints:
+            raise KeyError(f"{self.state} has no statistics endpoint {name!r}")
+        return ENDPOINTS[name]
+
+    @property
+    def summary_models(self) -> tuple[type[models.Model], ...]:
+        return tuple(model for table in self.tables.values() for model in table.models)

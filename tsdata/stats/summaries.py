@@ -1,0 +1,82 @@
+"""Build the API summary tables with set-based SQL, in a staging schema or in place.
+
+The import calls ``summary_build`` (as a post-load step) in its staging schema before the
+swap, so raw and summary tables switch together. ``summary_rebuild`` (in ``services``)
+refills the live tables in one transaction for tests and manual repair.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+from psycopg2 import sql
+
+from tsdata.imports.steps import PostLoadStep, post_load_step_register
+from tsdata.states import state_config
+from tsdata.stats.registry import stats_config
+
+# Sorting millions of groups in memory instead of on disk makes the build several times
+# faster; only for the build transaction.
+BUILD_WORK_MEM = "256MB"
+
+
+def summary_table_names(state: str) -> tuple[str, ...]:
+    return tuple(model._meta.db_table for model in stats_config(state).summary_models)
+
+
+def summary_create_statements(state: str) -> list[str]:
+    """``CREATE TABLE``/index DDL of the summary models, exactly as their migrations make it.
+
+    Generated from the models by Django's schema editor (unqualified names), so the staging
+    tables have the live tables' names, columns, keys and index names.
+    """
+    alias = state_config(state).db_alias
+    connection = connections[alias]
+    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+        for model in stats_config(state).summary_models:
+            editor.create_model(model)
+    statements = [statement for statement in editor.collected_sql if statement.strip()]
+    return statements
+
+
+def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str) -> None:
+    """Fill the (empty) summary tables in ``target_schema`` from raw tables in ``source_schema``."""
+    config = stats_config(state)
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
+    for template in config.fill_sql:
+        statement = sql.SQL(template).format(
+            src=sql.Identifier(source_schema),
+            dst=sql.Identifier(target_schema),
+            category=config.categories.case_sql(),
+        )
+        cursor.execute(statement, {"tz": state_config(state).tz_name})
+    for table in summary_table_names(state):
+        cursor.execute(
+            sql.SQL("ANALYZE {}.{}").format(sql.Identifier(target_schema), sql.Identifier(table))
+        )
+
+
+def summary_build(cursor, schema: str, *, state: str) -> None:
+    """Create and fill the summary tables in ``schema`` from the raw tables in ``schema``."""
+    cursor.execute("SHOW search_path")
+    previous_search_path = cursor.fetchone()[0]
+    cursor.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    try:
+        for table in summary_table_names(state):
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+        for statement in summary_create_statements(state):
+            cursor.execute(statement)
+    finally:
+        cursor.execute(sql.SQL("SET search_path TO {}").format(sql.SQL(previous_search_path)))
+    summary_fill(cursor, state=state, source_schema=schema, target_schema=schema)
+
+
+def summary_post_load_step_register(state: str) -> None:
+    """Register the summary build as a post-load step of ``state``'s import."""
+    post_load_step_register(
+        state,
+        PostLoadStep(
+            name="api_summaries",
+            tables=summary_table_names(state),
+            run=lambda cursor, schema: summary_build(cursor, schema, state=state),
+        ),
+    )
