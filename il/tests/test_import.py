@@ -117,3 +117,25 @@ def test_failed_import_carries_its_report(tmp_path):
     assert "expected 'agencycode" in caught.value.report.error
     with pytest.raises(SourceError):
         il_import_run(zip_path=tmp_path / "missing.zip")
+
+
+def test_api_answers_follow_the_import_without_a_manual_rebuild(tmp_path):
+    from django.core.cache import cache
+    from django.db.models import Count
+    from rest_framework.test import APIClient
+
+    from il.models import ETHNICITY_CHOICES
+
+    cache.clear()
+    call_command("import_il", zip_path=sample_zip_write(out_dir=tmp_path, stops=2_000, seed=9))
+    agency = Agency.objects.get(code="20001")
+    response = APIClient().get(f"/il/api/agency/{agency.pk}/searches/")
+    assert response.status_code == 200
+    labels = dict(ETHNICITY_CHOICES)
+    expected: dict[int, dict[str, int]] = {}
+    for row in (Stop.objects.filter(agency=agency, search_conducted="Y")
+                .values("year", "ethnicity").annotate(n=Count("stop_id"))):
+        expected.setdefault(row["year"], dict.fromkeys(labels.values(), 0))[
+            labels[row["ethnicity"]]] += row["n"]
+    assert response.json() == [
+        {"year": year, **counts} for year, counts in sorted(expected.items())]

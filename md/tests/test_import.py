@@ -181,3 +181,28 @@ def test_crosswalk_with_duplicate_codes_is_refused(tmp_path):
     with pytest.raises(CommandError, match="duplicate agency codes: MSP"):
         call_command("load_agency_crosswalk", "md", str(path))
     assert not Agency.objects.exists()
+
+
+def test_api_answers_follow_the_import_without_a_manual_rebuild(tmp_path):
+    from django.core.cache import cache
+    from django.db.models import Count
+    from django.db.models.functions import ExtractYear
+    from rest_framework.test import APIClient
+
+    from md.models import ETHNICITY_CHOICES
+
+    cache.clear()
+    call_command("import_md", zip_path=sample_zip_write(out_dir=tmp_path, stops=400, seed=9))
+    agency = Agency.objects.get(code="MSP")
+    response = APIClient().get(f"/md/api/agency/{agency.pk}/stops/")
+    assert response.status_code == 200
+    labels = dict(ETHNICITY_CHOICES)
+    expected: dict[int, dict[str, int]] = {}
+    for row in (Stop.objects.filter(agency=agency)
+                .annotate(year=ExtractYear("date", tzinfo=NEW_YORK))
+                .values("year", "ethnicity").annotate(n=Count("stop_id"))):
+        expected.setdefault(row["year"], dict.fromkeys(labels.values(), 0))[
+            labels[row["ethnicity"]]] += row["n"]
+    assert response.json() == [
+        {"year": year, **counts} for year, counts in sorted(expected.items())]
+    assert sum(sum(counts.values()) for counts in expected.values()) == agency.stops.count() > 0
