@@ -48,7 +48,7 @@ def copy_text_field(value: object) -> str:
     if isinstance(value, str):
         return value.translate(_ESCAPES)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.isoformat(sep=" ")
     return str(value)
 
 

@@ -221,3 +221,15 @@ def test_copy_text_field_escapes_copy_specials_and_drops_nul():
     assert copy_text_field(None) == "\\N"
     assert copy_text_field("") == ""
     assert copy_text_field(datetime(2014, 1, 2, 3, 4)) == "2014-01-02 03:04:00"
+
+
+def test_cell_text_renders_real_excel_dates_and_times_in_the_extract_formats():
+    from datetime import date, time
+
+    assert normalize.cell_text(date(2014, 6, 6)) == "06/06/2014"
+    assert normalize.cell_text(datetime(2014, 6, 6)) == "06/06/2014"
+    assert normalize.cell_text(time(18, 6)) == "18:06"
+    # and the row still parses: a date cell plus a time cell
+    parsed = normalize.stop_datetime_parse(
+        normalize.cell_text(date(2014, 6, 6)), normalize.cell_text(time(18, 6)))
+    assert parsed == datetime(2014, 6, 6, 18, 6)
