@@ -1,11 +1,13 @@
-"""NC raw extract → staging tables: the five tab-delimited files, validated in SQL.
+"""NC raw extract → staging tables: the five tab-delimited files, validated.
 
-Each file is streamed from the zip (never extracted) into a raw-lines table
-(``tsdata.imports.rawlines``), then one ``INSERT ... SELECT`` per table splits on tabs,
-trims, ignores extra fields, validates every field and casts; a second pass writes the
-excluded lines (rejected with a reason, cut off before 2002, or children of excluded
-rows) to ``import_rejects``. Row counts are checked (read = loaded + rejected + cut off
-+ outside the subset) before the shared machinery builds keys and swaps.
+Each file is streamed from the zip (never extracted). Well-formed lines go straight into
+a typed ``COPY`` (``tsdata.imports.fastpath``): PERSON and the small files into their
+staging tables, stops into ``typed_stop`` from which one ``INSERT ... SELECT`` adds the
+agency ids and applies the pre-2002 cut-off. Every other line (padded or missing
+fields, extra fields, anything PostgreSQL refuses) is classified in SQL from a raw-lines
+table: trimmed and loaded, or rejected with its line number and reason. Rows whose stop,
+person or search was excluded are then removed (``files_reconcile``), and the counts are
+checked: read = loaded + rejected + cut off + outside the subset, for every file.
 """
 
 from __future__ import annotations
@@ -236,26 +238,17 @@ def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _raw_key_expression(spec: FileSpec) -> str:
-    """The own id of a raw line, computed from the line itself (for the anti-join)."""
-    first = f"btrim(split_part(line, E'\\t', 1), {TRIM})"
-    return (f"(CASE WHEN {first} <> '' AND length({first}) <= 10 "
-            f"AND ltrim({first}, {DIGITS}) = '' THEN {first}::bigint END)")
-
-
 def classified_select(
     spec: FileSpec,
     *,
     subset: tuple[int, int] | None,
     shp_id: int | None,
-    missing_only: bool = False,
 ) -> str:
     """SELECT of raw lines with their trimmed fields and ``reason``.
 
     ``reason`` is NULL for a row to load, ``'~cut'`` for a cut-off row, ``'~subset'`` for a
-    row outside the stop-id subset, otherwise the reject reason. ``missing_only``
-    restricts it to lines whose id is not in the staged table (after the load), and then
-    also explains rows excluded because the row they refer to was excluded.
+    row outside the stop-id subset, otherwise the reject reason. Rows whose stop, person
+    or search was excluded are removed later (``files_reconcile``).
     """
     n = spec.width
     fields = ", ".join(f"btrim(f[{i + 1}], {TRIM}) AS {_c(i)}" for i in range(n))
@@ -267,25 +260,11 @@ def classified_select(
         cases.append((condition, _quote_literal(reason)))
     if subset is not None:
         cases.append((f"NOT {stop_c}::bigint BETWEEN {subset[0]} AND {subset[1]}", "'~subset'"))
-    parent_aliases = []
-    if missing_only:
-        for index, parent in spec.parents:
-            alias = f"x_{parent}"
-            parent_aliases.append(alias)
-            joins.append(
-                f"LEFT JOIN {{staging}}.excluded_{parent} {alias} ON {alias}.id = {_key(index)}"
-            )
-    if parent_aliases:
-        any_cut = " OR ".join(f"{a}.cut" for a in parent_aliases)
-        cases.append((f"({any_cut})", "'~cut'"))
     for index, column in enumerate(spec.columns):
         if index == spec.stop_field:
             continue
         for condition, reason in _invalid(column, _c(index)):
             cases.append((condition, _quote_literal(reason)))
-    if parent_aliases:
-        any_excluded = " OR ".join(f"{a}.id IS NOT NULL" for a in parent_aliases)
-        cases.append((f"({any_excluded})", "'refers to a rejected row'"))
     extra = ""
     if spec.table == "nc_stop":
         joins.append("LEFT JOIN {staging}.agency_map m ON m.raw_name = c2")
@@ -294,15 +273,9 @@ def classified_select(
         cases.append((
             f"left(c3, 4) < '{CUTOFF_YEAR}' AND m.agency_id IS DISTINCT FROM {shp}", "'~cut'"
         ))
-    if missing_only:
-        cases.append(("TRUE", _quote_literal("duplicate id (another row with it was loaded)")))
     case = "CASE " + " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in cases) + " END"
     columns = ", ".join(_c(i) for i in range(n))
     source = f"{{staging}}.{spec.raw_table} r WHERE line IS NOT NULL"
-    if missing_only:
-        pk = spec.columns[0].name
-        source += (f" AND NOT EXISTS (SELECT 1 FROM {{staging}}.{spec.table} t "
-                   f"WHERE t.{pk} = {_raw_key_expression(spec)})")
     return (
         f"SELECT line_no, {columns}{extra}, {case} AS reason, {_key(0)} AS own_key "
         f"FROM (SELECT line_no, cardinality(f) AS nf, {fields} "

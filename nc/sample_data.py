@@ -142,8 +142,12 @@ class _Writer:
             for name, path in self.paths.items():
                 with open(path, "rb") as src, archive.open(name, "w", force_zip64=True) as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-            archive.writestr("QUERY_README.txt", readme)
-            archive.writestr("RefStopsCodeNumber.txt", "1\tSpeed Limit Violation\n")
+            # Fixed timestamps: the same seed gives the same bytes.
+            for name, text in (("QUERY_README.txt", readme),
+                               ("RefStopsCodeNumber.txt", "1\tSpeed Limit Violation\n")):
+                info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, text)
         partial.replace(target)
 
 

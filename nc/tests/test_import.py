@@ -163,6 +163,7 @@ def test_dirty_extract_exact_contents(tmp_path, settings):
     assert (facts.total_stops, facts.total_searches, facts.total_agencies) == (4, 2, 3)
     assert facts.start_date == "Jan 01, 2002" and facts.end_date == "Jan 01, 2016"
     assert facts.data_version == 1
+    assert not StateFacts.objects.filter(state_key="md", data_version__gt=0).exists()
     assert Agency.objects.create(name="Added in the admin").id == 5
     # Constraints and indexes have the live names (the swapped tables look migrated).
     with connections["traffic_stops_nc"].cursor() as cursor:
@@ -345,3 +346,13 @@ def test_repeated_stop_id_fails_with_a_clear_message(tmp_path):
         nc_import_run(zip_path=path, prime=False)
     assert not _schema_exists(STAGING_SCHEMA)
     assert Stop.objects.count() == 0
+
+
+def test_demo_load_imports_once(tmp_path, monkeypatch):
+    from nc import demo
+
+    monkeypatch.setattr(demo, "DEMO_STOPS", 2_000)
+    message = demo.demo_load(force=False)
+    assert message.startswith("imported 1,9") or message.startswith("imported 2,000")
+    assert Stop.objects.count() > 1_900
+    assert demo.demo_load(force=False) == "NC data already loaded (use --force to reload)"
