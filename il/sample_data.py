@@ -51,9 +51,11 @@ def sample_zip_write(*, out_dir: Path, stops: int, seed: int) -> Path:
     """Write ``il-sample.zip`` whose first entry is ``ILtrafficstops-sample.csv``."""
     rng = random.Random(seed)
     zip_path = out_dir / "il-sample.zip"
+    entry = zipfile.ZipInfo("ILtrafficstops-sample.csv", date_time=(2019, 1, 1, 0, 0, 0))
+    entry.compress_type = zipfile.ZIP_DEFLATED  # fixed timestamp: same seed, same bytes
     with (
         zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
-        archive.open("ILtrafficstops-sample.csv", "w", force_zip64=True) as raw,
+        archive.open(entry, "w", force_zip64=True) as raw,
     ):
         out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         out.write(",".join(RAW_COLUMNS) + "\n")

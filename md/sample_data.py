@@ -7,6 +7,7 @@ spreadsheet writer is far too slow for benchmark-sized samples (millions of rows
 from __future__ import annotations
 
 import random
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,13 @@ def sample_rows(stops: int, seed: int) -> Iterator[list[str]]:
         yield row
 
 
+def zip_entry(name: str, *, compressed: bool = True) -> zipfile.ZipInfo:
+    """A zip member with a fixed timestamp, so the same seed gives the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(2019, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
+    return info
+
+
 def _cell(ref: str, value: str, numeric: bool) -> str:
     if numeric and value:
         return f'<c r="{ref}"><v>{value}</v></c>'
@@ -110,14 +118,14 @@ def workbook_write(path: Path, sheets: list[tuple[str, list[str], Iterator[list[
             f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
             for i in range(1, len(sheets) + 1)
         )
-        book.writestr("[Content_Types].xml", (
+        book.writestr(zip_entry("[Content_Types].xml"), (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{ns}/package/'
             '2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
             'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
             '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
             'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             f"{overrides}</Types>"))
-        book.writestr("_rels/.rels", (
+        book.writestr(zip_entry("_rels/.rels"), (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{ns}/'
             f'package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/'
             'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
@@ -125,7 +133,7 @@ def workbook_write(path: Path, sheets: list[tuple[str, list[str], Iterator[list[
             f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
             for i, (name, _, _) in enumerate(sheets, start=1)
         )
-        book.writestr("xl/workbook.xml", (
+        book.writestr(zip_entry("xl/workbook.xml"), (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{ns}/'
             f'spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships">'
             f"<sheets>{sheet_entries}</sheets></workbook>"))
@@ -133,11 +141,12 @@ def workbook_write(path: Path, sheets: list[tuple[str, list[str], Iterator[list[
             f'<Relationship Id="rId{i}" Type="{ns}/officeDocument/2006/relationships/worksheet" '
             f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1)
         )
-        book.writestr("xl/_rels/workbook.xml.rels", (
+        book.writestr(zip_entry("xl/_rels/workbook.xml.rels"), (
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{ns}/'
             f'package/2006/relationships">{rels}</Relationships>'))
         for i, (_, header, rows) in enumerate(sheets, start=1):
-            with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as out:
+            entry = zip_entry(f"xl/worksheets/sheet{i}.xml")
+            with book.open(entry, "w", force_zip64=True) as out:
                 _sheet_xml(_with_header(header, rows), out)
 
 
@@ -166,6 +175,9 @@ def sample_zip_write(*, out_dir: Path, stops: int, seed: int, sheets: int = 2) -
     ])
     zip_path = out_dir / "md-sample.zip"
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as archive:
-        archive.write(book_path, book_path.name)
+        with open(book_path, "rb") as source, archive.open(
+            zip_entry(book_path.name, compressed=False), "w", force_zip64=True
+        ) as target:
+            shutil.copyfileobj(source, target, 1 << 20)
     book_path.unlink()
     return zip_path
