@@ -174,10 +174,12 @@ def sample_zip_write(*, out_dir: Path, stops: int, seed: int, sheets: int = 2) -
         for index, size in enumerate(sizes)
     ])
     zip_path = out_dir / "md-sample.zip"
-    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as archive:
-        with open(book_path, "rb") as source, archive.open(
-            zip_entry(book_path.name, compressed=False), "w", force_zip64=True
-        ) as target:
-            shutil.copyfileobj(source, target, 1 << 20)
+    entry = zip_entry(book_path.name, compressed=False)  # the .xlsx is compressed already
+    with (
+        zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as archive,
+        open(book_path, "rb") as source,
+        archive.open(entry, "w", force_zip64=True) as target,
+    ):
+        shutil.copyfileobj(source, target, 1 << 20)
     book_path.unlink()
     return zip_path
