@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from md import normalize
 from md.analysis import workbook_statistics
 from md.models import Agency
+from md.purposes import PURPOSE_BY_STOP_REASON
 from md.workbook import workbook_rows, zip_first_entry_extract
 from tsdata.agency_registry import agency_crosswalk_apply, agency_crosswalk_read
 from tsdata.coded_stops_import import CodedStopsConfig, coded_stops_import, raw_zip_obtain
@@ -47,11 +49,29 @@ def agency_crosswalk_load(*, path: Path) -> list[str]:
 
 
 def normalized_workbook_rows(
-    workbook_path: Path, agency_names: dict[str, str]
+    workbook_path: Path, agency_names: dict[str, str], unmapped: Counter | None = None
 ) -> Iterator[tuple[dict, str | None]]:
-    """Every row of the workbook through spec 2.3.2 (streamed, sheet by sheet)."""
+    """Every row of the workbook through spec 2.3.2 (streamed, sheet by sheet).
+
+    ``unmapped`` counts loaded stop reasons that the purpose table does not know (they
+    become 11 Other/Unknown; the original logged each one), except blank and ``-``.
+    """
     for raw in workbook_rows(workbook_path):
-        yield normalize.row_normalize(raw, agency_names)
+        row, reason = normalize.row_normalize(raw, agency_names)
+        if (unmapped is not None and reason is None
+                and row["stop_reason"] not in PURPOSE_BY_STOP_REASON
+                and row["stop_reason"] not in ("", "-")):
+            unmapped[row["stop_reason"]] += 1
+        yield row, reason
+
+
+def unmapped_reasons_note(unmapped: Counter, *, shown: int = 10) -> str:
+    """One report line about stop reasons outside the purpose table."""
+    top = ", ".join(f"{code!r} ({count:,})" for code, count in unmapped.most_common(shown))
+    return (
+        f"{sum(unmapped.values()):,} stops have a stop reason outside the purpose table "
+        f"(purpose 11), {len(unmapped):,} distinct; most frequent: {top}"
+    )
 
 
 def md_import_run(
@@ -68,10 +88,11 @@ def md_import_run(
     with report.phase("obtain"):
         archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
         workbook = zip_first_entry_extract(archive, work_dir)
+    unmapped: Counter = Counter()
     try:
         coded_stops_import(
             MD_LOAD,
-            lambda names: normalized_workbook_rows(workbook, names),
+            lambda names: normalized_workbook_rows(workbook, names, unmapped),
             report=report,
             file_label=workbook.name,
         )
@@ -84,6 +105,8 @@ def md_import_run(
     finally:
         if workbook.parent == work_dir and workbook != archive:
             workbook.unlink(missing_ok=True)
+    if unmapped:
+        report.notes.append(unmapped_reasons_note(unmapped))
     report.finish(successful=True)
     logger.info("\n".join(report.lines()))
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import zipfile
 from datetime import datetime
+from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -102,9 +103,14 @@ def test_row_counts_add_up_and_reimport_keeps_ids_and_admin_edits(tmp_path):
     msp.save()
     version = StateFacts.objects.get(state_key="md").data_version
 
-    rows = [_raw_row(AGENCY="NEWCODE"), _raw_row(AGENCY="MSP", DOB="02/30/85", OFFICERID="")]
+    rows = [_raw_row(AGENCY="NEWCODE", STOP_REASON="99-999(a)"),
+            _raw_row(AGENCY="MSP", DOB="02/30/85", OFFICERID="")]
+    out = StringIO()
     call_command("import_md", zip_path=_workbook_zip(
-        tmp_path, [("Sheet1", list(RAW_COLUMNS), iter(rows))]))
+        tmp_path, [("Sheet1", list(RAW_COLUMNS), iter(rows))]), stdout=out)
+    assert ("1 stops have a stop reason outside the purpose table (purpose 11), 1 distinct; "
+            "most frequent: '99-999' (1)") in out.getvalue()
+    assert "new agency codes registered: NEWCODE" in out.getvalue()
 
     assert {code: ids[code] for code in ids} == {
         code: pk for code, pk in Agency.objects.values_list("code", "id") if code in ids}
