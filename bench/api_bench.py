@@ -20,6 +20,7 @@ import http.client
 import os
 import platform
 import secrets
+import shlex
 import statistics
 import subprocess
 import sys
@@ -215,17 +216,44 @@ def machine_description() -> str:
     )
 
 
-def report_write(text: str) -> Path:
+def report_write(text: str, *, stops: int) -> Path:
+    """Put ``text`` under "API latency" as the subsection of this data size (replacing it)."""
     path = ROOT / "docs" / "benchmarks.md"
     content = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in content:
-        before, _, after = content.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        content = before + text + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        content = content.rstrip("\n") + "\n\n" + text
+    if SECTION not in content:
+        content = content.rstrip("\n") + f"\n\n{SECTION}\n"
+    before, _, section = content.partition(SECTION)
+    section, next_header, after = section.partition("\n## ")
+    heading = f"### {stops:,} NC stops"
+    parts = section.split("\n### ")
+    kept = [parts[0].rstrip("\n")] + [
+        "### " + part.rstrip("\n") for part in parts[1:] if not ("### " + part).startswith(heading)
+    ]
+    kept.append(text.rstrip("\n"))
+    section = "\n\n".join(part for part in kept if part.strip()) + "\n"
+    content = before + SECTION + "\n\n" + section.lstrip("\n") + (
+        "\n## " + after if next_header else ""
+    )
     path.write_text(content)
     return path
+
+
+def targets_check(rows: list[tuple]) -> list[str]:
+    """Compare with the issue's targets: largest ≤ 50 ms, mid-size/officer ≤ 20 ms uncached
+    p95; cached p95 within 2× the trivial view's p95."""
+    floor_p95 = rows[0][4]
+    lines = []
+    for prefix, limit in (("largest", 50.0), ("mid-size", 20.0), ("officer", 20.0)):
+        worst = max((r for r in rows if r[0].startswith(prefix) and r[2] == "uncached"),
+                    key=lambda r: r[4])
+        verdict = "met" if worst[4] <= limit else "NOT met"
+        lines.append(f"* {prefix}: worst uncached p95 {worst[4]:.1f} ms ({worst[1]}), target "
+                     f"{limit:.0f} ms: {verdict}")
+    worst = max((r for r in rows if r[2] == "cached"), key=lambda r: r[4])
+    verdict = "met" if worst[4] <= 2 * floor_p95 else "NOT met"
+    lines.append(f"* cached: worst p95 {worst[4]:.1f} ms ({worst[0]}, {worst[1]}) against "
+                 f"2 × floor p95 = {2 * floor_p95:.1f} ms: {verdict}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load = os.getloadavg()
     lines = [
-        SECTION,
+        f"### {stops:,} NC stops",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine_description()}; "
         f"{stops:,} NC stops (summary tables {summary_bytes / 2**20:.0f} MiB); gunicorn "
@@ -301,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         + (" " + args.note if args.note else ""),
         "",
         "Command: `python bench/api_bench.py "
-        + " ".join(argv if argv is not None else sys.argv[1:]) + "`",
+        + shlex.join(argv if argv is not None else sys.argv[1:]) + "`",
         "",
         "Uncached = the data version is bumped before each timed request, so every request is "
         f"a first hit reading the summary tables ({args.uncached} samples per row); cached = "
@@ -314,10 +342,11 @@ def main(argv: list[str] | None = None) -> int:
         f"| {subject} | {endpoint} | {cache} | {p50:.1f} | {p95:.1f} | {p99:.1f} |"
         for subject, endpoint, cache, p50, p95, p99 in rows
     ]
+    lines += ["", "Targets of issue 5:", "", *targets_check(rows)]
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        print(f"[bench] written to {report_write(text)}")
+        print(f"[bench] written to {report_write(text, stops=stops)}")
     return 0
 
 

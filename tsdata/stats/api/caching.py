@@ -30,6 +30,22 @@ class CacheSlot:
     last_modified: datetime | None
 
 
+def accept_format(request: HttpRequest) -> str | None:
+    """The format content negotiation will pick for a plain ``Accept`` header, else None.
+
+    Only unambiguous headers are served from the cache; anything else (browsers asking for
+    HTML, mixed lists) goes through DRF's negotiation uncached, so a cache entry can never
+    be served in the wrong format.
+    """
+    accept = request.headers.get("Accept", "").replace(" ", "")
+    media_types = {part.split(";")[0] for part in accept.split(",") if part}
+    if not media_types or media_types <= {"*/*", "application/json"}:
+        return "json"
+    if media_types == {"text/csv"}:
+        return "csv"
+    return None
+
+
 def cache_slot(
     *, state: str, endpoint: str, agency_id: int, officer: str | None, fmt: str
 ) -> CacheSlot:

@@ -91,9 +91,7 @@ class AgencyViewSetBase(viewsets.ViewSet):
     def dispatch(self, request, *args, **kwargs):
         """Serve statistics from the data-versioned cache; 304 on a matching ETag."""
         endpoint = self._stats_endpoint_of(request)
-        fmt = kwargs.get("format") or request.GET.get("format")
-        if fmt is None and "text/html" not in request.headers.get("Accept", ""):
-            fmt = "json"
+        fmt = kwargs.get("format") or request.GET.get("format") or caching.accept_format(request)
         officers = request.GET.getlist("officer") if self.stats.officer_filter else []
         pk = kwargs.get("pk")
         cacheable = (
