@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 ENDPOINTS = ("stops", "stops_by_reason", "searches", "searches_by_type",
              "contraband_hit_rate", "use_of_force")
 SECTION = "## API latency"
+SUMMARY_TABLES = ("nc_stopsummary", "nc_officerstopsummary", "nc_searchtypesummary",
+                  "nc_officersearchtypesummary")
 
 
 def django_setup() -> None:
@@ -277,23 +279,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.generate:
         seconds = raw_data_generate(args.generate)
         notes.append(f"raw data generated in {seconds:.0f} s")
+        # An import builds fresh summary tables; start from empty ones likewise (the
+        # rebuild's in-place DELETE would otherwise leave the old rows as dead space).
+        with connections["traffic_stops_nc"].cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(SUMMARY_TABLES)}")
         started = time.perf_counter()
         summary_rebuild("nc")
         notes.append(f"`summary_rebuild('nc')` took {time.perf_counter() - started:.0f} s")
-        # The rebuild deletes the previous rows in place; an import builds fresh tables
-        # instead. Vacuum so that the measured tables look like an import's.
-        connections["traffic_stops_nc"].ensure_connection()
         with connections["traffic_stops_nc"].cursor() as cursor:
-            for table in ("nc_stopsummary", "nc_officerstopsummary", "nc_searchtypesummary",
-                          "nc_officersearchtypesummary"):
+            for table in SUMMARY_TABLES:
                 cursor.execute(f"VACUUM ANALYZE {table}")
     with connections["traffic_stops_nc"].cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM nc_stop")
         stops = cursor.fetchone()[0]
-        cursor.execute("SELECT pg_total_relation_size('nc_officerstopsummary') + "
-                       "pg_total_relation_size('nc_stopsummary') + "
-                       "pg_total_relation_size('nc_officersearchtypesummary') + "
-                       "pg_total_relation_size('nc_searchtypesummary')")
+        cursor.execute(
+            "SELECT " + " + ".join(f"pg_total_relation_size('{t}')" for t in SUMMARY_TABLES)
+        )
         summary_bytes = cursor.fetchone()[0]
     subjects = subjects_pick()
     connections.close_all()
