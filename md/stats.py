@@ -7,11 +7,12 @@ from tsdata.stats.definitions import PURPOSE, STOP_TABLE, CategoryScheme, StateS
 
 # Stops without a date have no year and are never counted (the original's COUNT(date)).
 # Rows are inserted in primary-key order, so the rows of one agency (or officer) sit on a
-# few pages and an API read touches only those.
+# few pages and an API read touches only those. Text keys group and sort bytewise ("C"):
+# several times faster than the database collation at millions of rows.
 _OFFICER_STOPS = """
 INSERT INTO {dst}.md_officerstopsummary
     (agency_id, officer_id, year, purpose, category, stops, searches, contraband)
-SELECT agency_id, officer_id,
+SELECT agency_id, officer_id COLLATE "C",
        EXTRACT(YEAR FROM date AT TIME ZONE %(tz)s)::smallint,
        purpose, {category},
        COUNT(*),
@@ -26,7 +27,7 @@ ORDER BY 1, 2, 3, 4, 5
 _AGENCY_STOPS = """
 INSERT INTO {dst}.md_stopsummary
     (agency_id, year, purpose, category, stops, searches, contraband)
-SELECT agency_id, year, purpose, category, SUM(stops), SUM(searches), SUM(contraband)
+SELECT agency_id, year, purpose, category COLLATE "C", SUM(stops), SUM(searches), SUM(contraband)
 FROM {dst}.md_officerstopsummary
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4

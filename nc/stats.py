@@ -17,12 +17,13 @@ from tsdata.stats.definitions import (
 # the stop, ``use_of_force`` = the same on stops with engage_force, ``contraband`` = driver ×
 # search × contraband rows (contraband joined through its search, as the original SQL).
 # Rows are inserted in primary-key order, so the rows of one agency (or officer) sit on a
-# few pages and an API read touches only those.
+# few pages and an API read touches only those. Text keys group and sort bytewise ("C"):
+# several times faster than the database collation at millions of rows.
 _OFFICER_STOPS = """
 INSERT INTO {dst}.nc_officerstopsummary
     (agency_id, officer_id, year, purpose, category,
      stops, searches, use_of_force, contraband)
-SELECT s.agency_id, s.officer_id,
+SELECT s.agency_id, s.officer_id COLLATE "C",
        EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
        s.purpose, {category},
        COUNT(*),
@@ -46,7 +47,7 @@ ORDER BY 1, 2, 3, 4, 5
 _OFFICER_SEARCH_TYPES = """
 INSERT INTO {dst}.nc_officersearchtypesummary
     (agency_id, officer_id, year, search_type, category, searches)
-SELECT s.agency_id, s.officer_id,
+SELECT s.agency_id, s.officer_id COLLATE "C",
        EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
        se.type, {category}, COUNT(*)
 FROM {src}.nc_stop s
@@ -60,7 +61,7 @@ ORDER BY 1, 2, 3, 4, 5
 _AGENCY_STOPS = """
 INSERT INTO {dst}.nc_stopsummary
     (agency_id, year, purpose, category, stops, searches, use_of_force, contraband)
-SELECT agency_id, year, purpose, category,
+SELECT agency_id, year, purpose, category COLLATE "C",
        SUM(stops), SUM(searches), SUM(use_of_force), SUM(contraband)
 FROM {dst}.nc_officerstopsummary
 GROUP BY 1, 2, 3, 4
@@ -70,7 +71,7 @@ ORDER BY 1, 2, 3, 4
 _AGENCY_SEARCH_TYPES = """
 INSERT INTO {dst}.nc_searchtypesummary
     (agency_id, year, search_type, category, searches)
-SELECT agency_id, year, search_type, category, SUM(searches)
+SELECT agency_id, year, search_type, category COLLATE "C", SUM(searches)
 FROM {dst}.nc_officersearchtypesummary
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -11,6 +12,8 @@ from census.models import CensusProfile
 from tsdata.states import state_config
 from tsdata.stats.definitions import YEAR, Endpoint, Series, StateStats
 from tsdata.stats.registry import stats_config
+
+logger = logging.getLogger(__name__)
 
 # Raw codes sort bytewise, whatever the database collation (spec 3.6, rule 3).
 CODE_COLLATION = "C"
@@ -28,52 +31,71 @@ def officer_can_match(*, config: StateStats, officer: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def series_sql(*, state: str, series: Series, by_officer: bool) -> str:
-    """The grouped-count query of one series (built once from the definitions)."""
+def series_sql(*, state: str, table: str, row_order: tuple[str, ...], measures: tuple[str, ...],
+               by_officer: bool) -> str:
+    """One grouped-count query for several measures of the same grouping (built once)."""
     config = stats_config(state)
-    table = config.tables[series.table]
-    model = table.officer_model if by_officer else table.agency_model
+    tables = config.tables[table]
+    model = tables.officer_model if by_officer else tables.agency_model
     quote = connections[state_config(state).db_alias].ops.quote_name
-    groups = ", ".join(quote(column) for column in (*series.row_order, "category"))
-    measure = quote(series.measure)
+    groups = ", ".join(quote(column) for column in (*row_order, "category"))
+    sums = [f"SUM({quote(measure)})" for measure in measures]
     where = "agency_id = %s" + (" AND officer_id = %s" if by_officer else "")
-    order = ", ".join(quote(column) for column in series.row_order)
+    order = ", ".join(quote(column) for column in row_order)
     return (
-        f"SELECT {groups}, SUM({measure}) FROM {quote(model._meta.db_table)} WHERE {where} "
-        f"GROUP BY {groups} HAVING SUM({measure}) > 0 "
+        f"SELECT {groups}, {', '.join(sums)} FROM {quote(model._meta.db_table)} "
+        f"WHERE {where} GROUP BY {groups} HAVING {' OR '.join(f'{s} > 0' for s in sums)} "
         f'ORDER BY {order}, "category" COLLATE "{CODE_COLLATION}"'
     )
 
 
 def series_rows(
-    *, config: StateStats, series: Series, agency_id: int, officer: str | None
-) -> list[dict[str, Any]]:
-    """One array of a response: a row per group with every category (spec 3.2, 3.6)."""
+    *, config: StateStats, series: tuple[Series, ...], agency_id: int, officer: str | None
+) -> list[list[dict[str, Any]]]:
+    """Arrays of a response for series sharing table and grouping, read in one query.
+
+    Each array has a row per group with every category (spec 3.2, 3.6); a group or extra
+    category appears in an array only when that array's count is positive.
+    """
     if officer and not officer_can_match(config=config, officer=officer):
-        return []
+        return [[] for _ in series]
+    first = series[0]
+    statement = series_sql(
+        state=config.state,
+        table=first.table,
+        row_order=first.row_order,
+        measures=tuple(one.measure for one in series),
+        by_officer=bool(officer),
+    )
     params = [agency_id, officer] if officer else [agency_id]
-    statement = series_sql(state=config.state, series=series, by_officer=bool(officer))
     with connections[state_config(config.state).db_alias].cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
-    n_groups = len(series.row_order)
+    n_groups = len(first.row_order)
     # Position of each response group key in the (year-first) row.
-    positions = [series.row_order.index(key) for key in series.group_by]
-    labels = [None if key == YEAR else config.labels[key] for key in series.group_by]
+    positions = [first.row_order.index(key) for key in first.group_by]
+    labels = [None if key == YEAR else config.labels[key] for key in first.group_by]
     defaults = config.categories.defaults
-    groups: dict[tuple, dict[str, Any]] = {}
-    for row in rows:
-        group_key = row[:n_groups]
-        group = groups.get(group_key)
-        if group is None:
-            group = {}
-            for key, position, key_labels in zip(series.group_by, positions, labels, strict=True):
-                code = row[position]
-                group[key] = code if key_labels is None else key_labels.get(code, code)
-            group.update(dict.fromkeys(defaults, 0))
-            groups[group_key] = group
-        group[row[n_groups]] = row[n_groups + 1]
-    return list(groups.values())
+    results = []
+    for index in range(len(series)):
+        count_at = n_groups + 1 + index
+        groups: dict[tuple, dict[str, Any]] = {}
+        for row in rows:
+            count = row[count_at]
+            if not count:
+                continue
+            group_key = row[:n_groups]
+            group = groups.get(group_key)
+            if group is None:
+                group = {}
+                for key, position, names in zip(first.group_by, positions, labels, strict=True):
+                    code = row[position]
+                    group[key] = code if names is None else names.get(code, code)
+                group.update(dict.fromkeys(defaults, 0))
+                groups[group_key] = group
+            group[row[n_groups]] = count
+        results.append(list(groups.values()))
+    return results
 
 
 def endpoint_data(
@@ -82,14 +104,24 @@ def endpoint_data(
     """The JSON body of a statistics endpoint: an array, or an object of named arrays."""
     if not config.officer_filter:
         officer = None
-    if endpoint.series is not None:
-        return series_rows(
-            config=config, series=endpoint.series, agency_id=agency_id, officer=officer
+    named = endpoint.all_series
+    # Parts with the same table and grouping are read together.
+    batches: dict[tuple, list[int]] = {}
+    for index, (_, one) in enumerate(named):
+        batches.setdefault((one.table, one.group_by), []).append(index)
+    arrays: list[list[dict[str, Any]]] = [[] for _ in named]
+    for indexes in batches.values():
+        found = series_rows(
+            config=config,
+            series=tuple(named[i][1] for i in indexes),
+            agency_id=agency_id,
+            officer=officer,
         )
-    return {
-        name: series_rows(config=config, series=series, agency_id=agency_id, officer=officer)
-        for name, series in endpoint.parts
-    }
+        for i, array in zip(indexes, found, strict=True):
+            arrays[i] = array
+    if endpoint.series is not None:
+        return arrays[0]
+    return {name: array for (name, _), array in zip(named, arrays, strict=True)}
 
 
 def census_profiles_by_id(profile_ids: set[str]) -> dict[str, dict[str, int]]:
@@ -97,10 +129,16 @@ def census_profiles_by_id(profile_ids: set[str]) -> dict[str, dict[str, int]]:
     profile_ids = {profile_id for profile_id in profile_ids if profile_id}
     if not profile_ids:
         return {}
-    return {
+    profiles = {
         profile.pk: profile.get_census_dict()
         for profile in CensusProfile.objects.filter(pk__in=profile_ids)
     }
+    missing = profile_ids - profiles.keys()
+    if missing:
+        # Shown as {} (spec 9.3.1); usually the census import has not run yet.
+        logger.info("%d census profile(s) linked to agencies not found, e.g. %s",
+                    len(missing), sorted(missing)[0])
+    return profiles
 
 
 def agencies_with_census(*, config: StateStats, agency_id: int | None = None) -> list[dict]:

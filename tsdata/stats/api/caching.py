@@ -8,6 +8,7 @@ costs one data-version lookup and one cache get.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,22 @@ class CacheSlot:
     last_modified: datetime | None
 
 
+def accept_format(request: HttpRequest) -> str | None:
+    """The format content negotiation will pick for a plain ``Accept`` header, else None.
+
+    Only unambiguous headers are served from the cache; anything else (browsers asking for
+    HTML, mixed lists) goes through DRF's negotiation uncached, so a cache entry can never
+    be served in the wrong format.
+    """
+    accept = request.headers.get("Accept", "").replace(" ", "")
+    media_types = {part.split(";")[0] for part in accept.split(",") if part}
+    if not media_types or media_types <= {"*/*", "application/json"}:
+        return "json"
+    if media_types == {"text/csv"}:
+        return "csv"
+    return None
+
+
 def cache_slot(
     *, state: str, endpoint: str, agency_id: int, officer: str | None, fmt: str
 ) -> CacheSlot:
@@ -41,6 +58,23 @@ def cache_slot(
         etag=f'"{state}-{version}-{digest}"',
         last_modified=updated,
     )
+
+
+def response_cached(
+    request: HttpRequest, slot: CacheSlot, *, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """304 when the client has this version, else the cached bytes, else ``render()`` (stored
+    when it is a 200). Every answer carries the ETag/Last-Modified/Cache-Control headers."""
+    if not_modified(request, slot):
+        return validators_add(HttpResponse(status=304), slot)
+    response = cached_response(slot)
+    if response is None:
+        response = render()
+        if response.status_code != 200:
+            return response
+        response.render()
+        response_store(slot, response, header_names=("Content-Disposition",))
+    return validators_add(response, slot)
 
 
 def validators_add(response: HttpResponse, slot: CacheSlot) -> HttpResponse:

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from drf_spectacular.generators import SchemaGenerator
 
+FORMAT_HELP = "json or csv; the same as ending the path in .json or .csv"
+
 
 @lru_cache(maxsize=1)
 def openapi_schema() -> dict[str, Any]:
@@ -33,7 +35,10 @@ def reference_operations() -> list[dict[str, Any]]:
                     "summary": operation.get("summary", ""),
                     "description": operation.get("description", ""),
                     "parameters": [
-                        p for p in operation.get("parameters", []) if p.get("in") == "query"
+                        {**p, "description": p.get("description") or FORMAT_HELP}
+                        if p.get("name") == "format" else p
+                        for p in operation.get("parameters", [])
+                        if p.get("in") == "query"
                     ],
                     "formats": sorted(ok.get("content", {}).keys()),
                     "example": json.dumps(example, indent=1) if example is not None else "",

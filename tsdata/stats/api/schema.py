@@ -64,22 +64,23 @@ def endpoint_schema(config: StateStats, endpoint: Endpoint) -> dict[str, Any]:
 
 
 def example_value(config: StateStats, endpoint: Endpoint) -> Any:
-    """An illustrative (made-up) response in the exact shape and order of the real one."""
+    """An illustrative (made-up) response in the exact shape and order of the real one.
 
-    def row(series: Series, seed: int) -> dict[str, Any]:
+    The second part of a two-part endpoint is a subset of the first (searches of stops,
+    contraband of searches), as in real data.
+    """
+
+    def row(series: Series, divisor: int) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for key in series.group_by:
-            if key == YEAR:
-                values[key] = 2016
-            else:
-                values[key] = next(iter(config.labels[key].values()))
+            values[key] = 2016 if key == YEAR else next(iter(config.labels[key].values()))
         for index, category in enumerate(config.categories.defaults):
-            values[category] = (seed * (index + 3) * 7) % 97
+            values[category] = (((index + 3) * 37) % 97 + 3) * 10 // divisor
         return values
 
     if endpoint.series is not None:
-        return [row(endpoint.series, 5)]
-    return {name: [row(series, 11 - 3 * i)] for i, (name, series) in enumerate(endpoint.parts)}
+        return [row(endpoint.series, 1)]
+    return {name: [row(series, 1 + 6 * i)] for i, (name, series) in enumerate(endpoint.parts)}
 
 
 AGENCY_ID = OpenApiParameter(

@@ -91,9 +91,7 @@ class AgencyViewSetBase(viewsets.ViewSet):
     def dispatch(self, request, *args, **kwargs):
         """Serve statistics from the data-versioned cache; 304 on a matching ETag."""
         endpoint = self._stats_endpoint_of(request)
-        fmt = kwargs.get("format") or request.GET.get("format")
-        if fmt is None and "text/html" not in request.headers.get("Accept", ""):
-            fmt = "json"
+        fmt = kwargs.get("format") or request.GET.get("format") or caching.accept_format(request)
         officers = request.GET.getlist("officer") if self.stats.officer_filter else []
         pk = kwargs.get("pk")
         cacheable = (
@@ -113,16 +111,11 @@ class AgencyViewSetBase(viewsets.ViewSet):
             officer=officers[0] if officers else None,
             fmt=fmt,
         )
-        if caching.not_modified(request, slot):
-            return caching.validators_add(caching.HttpResponse(status=304), slot)
-        response = caching.cached_response(slot)
-        if response is None:
-            response = super().dispatch(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            response.render()
-            caching.response_store(slot, response, header_names=("Content-Disposition",))
-        return caching.validators_add(response, slot)
+        return caching.response_cached(
+            request, slot, render=lambda: super(AgencyViewSetBase, self).dispatch(
+                request, *args, **kwargs
+            )
+        )
 
     def _stats_endpoint_of(self, request) -> Endpoint | None:
         action_name = getattr(self, "action_map", {}).get(request.method.lower())

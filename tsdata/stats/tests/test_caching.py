@@ -107,3 +107,21 @@ def test_errors_are_not_cached() -> None:
     nc_driver_stop(agency, "B", "N", year=2011)
     summary_rebuild("nc")
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["text/csv", "text/csv, application/json", "application/json;q=0.1, text/csv", "*/*", ""],
+)
+def test_a_cached_answer_is_never_served_in_another_format(accept) -> None:
+    client = APIClient()
+    agency = NCAgency.objects.create(name="NC")
+    nc_driver_stop(agency, "B", "N", year=2011)
+    summary_rebuild("nc")
+    url = f"/nc/api/agency/{agency.pk}/stops/"
+    first = client.get(url, HTTP_ACCEPT=accept)
+    for header, prefix in (("application/json", "application/json"), ("text/csv", "text/csv"),
+                           (accept, first["Content-Type"])):
+        response = client.get(url, HTTP_ACCEPT=header)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith(prefix.split(";")[0]), (accept, header)

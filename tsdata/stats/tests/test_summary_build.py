@@ -103,3 +103,19 @@ def test_rebuild_replaces_old_rows() -> None:
     stop.delete()
     counts = summary_rebuild("nc")
     assert counts == dict.fromkeys(summary_table_names("nc"), 0)
+
+
+def test_rebuild_command_publishes_a_new_data_version() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tsdata.data_version import data_version_get
+
+    agency = MDAgency.objects.create(name="Command")
+    md_stop(agency, ethnicity="B", year=2014)
+    before = data_version_get("md")[0]
+    out = StringIO()
+    call_command("rebuild_summaries", "md", stdout=out)
+    assert "md_stopsummary: 1 rows" in out.getvalue()
+    assert data_version_get("md")[0] == before + 1
