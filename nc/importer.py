@@ -153,6 +153,11 @@ SPEC_BY_TABLE = {spec.table: spec for spec in FILES}
 # Tables whose excluded ids cascade to the rows referring to them.
 PARENT_TABLES = ("nc_stop", "nc_person", "nc_search")
 
+# Characters the fast path lets through per column kind (the rest is validated in SQL).
+CHARSETS = {
+    "int": b"0123456789", "small": b"0123456789", "flag": b"01",
+    "date": b"0123456789-: .", "float": b"0123456789.-+eE",
+}
 FLOAT_RE = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?$"
 DIGITS = "'0123456789'"
 # Accepted StopDate shapes after mapping every digit to 9 (cheaper than a regex).
@@ -448,6 +453,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress):
         return fast_copy(
             stream, width=spec.width,
             non_text_columns=[column.kind != "text" for column in spec.columns],
+            column_charsets=[CHARSETS.get(column.kind) for column in spec.columns],
             copy_block=copy_block, slow_sink=slow_sink, progress=progress,
         )
     finally:
