@@ -169,12 +169,16 @@ def agencies_resolve(
     adds nothing. Returns (new names, id of the Highway Patrol or None).
     """
     with conn.cursor() as cursor:
+        # Two hash aggregates (a few hundred names each); a UNION would sort every row.
         cursor.execute(
-            f"SELECT agency_description FROM {STAGING_SCHEMA}.typed_stop "
-            f"UNION SELECT btrim(split_part(line, E'\\t', 2), {importer.TRIM}) "
+            f"SELECT DISTINCT agency_description FROM {STAGING_SCHEMA}.typed_stop"
+        )
+        raw_names = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT DISTINCT btrim(split_part(line, E'\\t', 2), {importer.TRIM}) "
             f"FROM {STAGING_SCHEMA}.raw_stop WHERE line IS NOT NULL"
         )
-        raw_names = [row[0] for row in cursor.fetchall()]
+        raw_names.update(row[0] for row in cursor.fetchall())
     aliases, by_name = known
     mapping: dict[str, int] = {}
     new_names: list[str] = []

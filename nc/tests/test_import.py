@@ -356,3 +356,30 @@ def test_demo_load_imports_once(tmp_path, monkeypatch):
     assert message.startswith("imported 1,9") or message.startswith("imported 2,000")
     assert Stop.objects.count() > 1_900
     assert demo.demo_load(force=False) == "NC data already loaded (use --force to reload)"
+
+
+def test_values_typed_input_would_accept_are_validated_like_the_rest(tmp_path, settings):
+    """The fast path must not load what the SQL validation rejects (signs, other date
+    notations, boolean words), nor reject what it accepts."""
+    settings.IMPORT_MAX_REJECT_SHARE = 0.9
+    path = zip_write(tmp_path / "t.zip", {
+        "Stop.txt": tsv(
+            stop(1, RALEIGH, "2015-01-01 10:00:00"),
+            stop(2, RALEIGH, "01/05/2019 10:00:00"),
+            stop(3, RALEIGH, "2015-01-01 10:00:00", purpose="+3"),
+            stop(4, RALEIGH, "2015-01-01 10:00:00", flags="t000000"),
+            stop(5, RALEIGH, "2015-01-01"),  # date without a time: midnight
+        ),
+        "PERSON.txt": tsv((1, 1, "D", 30, "M", "N", "W"), ("-7", 1, "D", 30, "M", "N", "W")),
+    })
+    report = nc_import_run(zip_path=path, prime=False)
+    assert list(Stop.objects.order_by("stop_id").values_list("stop_id", "date")) == [
+        (1, dt.datetime(2015, 1, 1, 15, 0, tzinfo=UTC)),
+        (5, dt.datetime(2015, 1, 1, 5, 0, tzinfo=UTC)),
+    ]
+    assert report.files["Stop.txt"].reasons == {
+        "StopDate is not a valid date (YYYY-MM-DD HH:MM:SS)": 1,
+        "Purpose is not a code number": 1, "DriverArrest is not 0 or 1": 1,
+    }
+    assert list(Person.objects.values_list("person_id", flat=True)) == [1]
+    assert report.files["PERSON.txt"].reasons == {"PersonID is not an integer": 1}

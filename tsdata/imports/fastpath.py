@@ -38,13 +38,25 @@ class FastCopyResult:
     slow: list[tuple[int, bytes]] = field(default_factory=list)
 
 
-def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray) -> np.ndarray:
+def charset_table(width: int, charsets: list[bytes | None]) -> np.ndarray:
+    """``[column, byte] → allowed`` for :func:`fast_copy`'s ``column_charsets``."""
+    table = np.ones((width, 256), dtype=bool)
+    for column, charset in enumerate(charsets):
+        if charset is not None:
+            table[column] = False
+            table[column, np.frombuffer(charset, dtype=np.uint8)] = True
+    return table
+
+
+def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray,
+               allowed: np.ndarray | None = None) -> np.ndarray:
     """Boolean per line: True when the line must take the slow path."""
     n = len(ends)
     starts = np.empty(n, dtype=np.int64)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
-    tabs = np.flatnonzero(arr == 9)
+    is_tab = arr == 9
+    tabs = np.flatnonzero(is_tab)
     tabs_before_end = np.searchsorted(tabs, ends)
     tabs_before_start = np.searchsorted(tabs, starts)
     counts = tabs_before_end - tabs_before_start
@@ -74,6 +86,18 @@ def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarr
     empty_first = boundary[starts]
     if non_text[0]:
         slow[empty_first] = True
+    if allowed is not None and n:
+        # Characters a column may not contain (signs in ids, letters in codes...): the
+        # typed input functions would accept some of them; validation in SQL does not.
+        lengths = ends - starts + 1
+        line_of_byte = np.repeat(np.arange(n), lengths)
+        tabs_before = np.cumsum(is_tab) - is_tab
+        ordinal = tabs_before - tabs_before[starts][line_of_byte]
+        np.minimum(ordinal, width - 1, out=ordinal)
+        content = ~(is_tab | (arr == 10))
+        bad = content & ~allowed[ordinal, arr]
+        if bad.any():
+            slow[line_of_byte[bad]] = True
     return slow
 
 
@@ -85,13 +109,17 @@ def fast_copy(
     copy_block: Callable[[bytes], int],
     slow_sink: Callable[[list[tuple[int, bytes]]], None],
     progress: Progress | None = None,
+    column_charsets: list[bytes | None] | None = None,
 ) -> FastCopyResult:
     """Split ``stream`` into typed-COPY blocks and slow lines (see the module docstring).
 
     ``copy_block(data)`` runs one ``COPY ... FROM STDIN`` (text format) of ``data`` and
     returns its row count; ``slow_sink(lines)`` receives (line number, raw bytes) pairs.
+    ``column_charsets`` (bytes per column, None for free text) sends lines with other
+    characters in a column to the slow path, so both paths accept exactly the same values.
     """
     non_text = np.array(non_text_columns, dtype=bool)
+    allowed = charset_table(width, column_charsets) if column_charsets else None
     result = FastCopyResult()
     # Screening the next block (inflate, numpy) overlaps with PostgreSQL parsing the
     # current one: a producer thread feeds a short queue.
@@ -100,7 +128,7 @@ def fast_copy(
 
     def produce() -> None:
         try:
-            for item in _blocks(stream, width, non_text, result, progress):
+            for item in _blocks(stream, width, non_text, allowed, result, progress):
                 blocks.put(item)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
             failure.append(exc)
@@ -123,7 +151,7 @@ def fast_copy(
     return result
 
 
-def _blocks(stream, width, non_text, result, progress):
+def _blocks(stream, width, non_text, allowed, result, progress):
     """Yield (block, arr, ends, slow mask, line numbers) per megabyte of complete lines."""
     remainder = b""
     line_base = 0
@@ -146,7 +174,7 @@ def _blocks(stream, width, non_text, result, progress):
                 continue
         arr = np.frombuffer(block, dtype=np.uint8)
         ends = np.flatnonzero(arr == 10)
-        slow = _slow_mask(arr, ends, width, non_text)
+        slow = _slow_mask(arr, ends, width, non_text, allowed)
         line_numbers = line_base + 1 + np.arange(len(ends))
         line_base += len(ends)
         if progress is not None:

@@ -206,9 +206,7 @@ class StagingImport:
     def _schemas_reset(self, cursor) -> None:
         """Drop leftovers of an earlier run that died (never the live tables)."""
         for schema in (STAGING_SCHEMA, OLD_SCHEMA):
-            cursor.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-            )
+            schema_drop_politely(self.conn, schema)
         cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(STAGING_SCHEMA)))
 
     def _views_check(self, cursor) -> None:
@@ -569,14 +567,9 @@ class StagingImport:
                         sql.Identifier(LIVE_SCHEMA), sql.Identifier(table), sql.Identifier(name)
                     )
                 )
-            cursor.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(OLD_SCHEMA))
-            )
-            cursor.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                    sql.Identifier(STAGING_SCHEMA)
-                )
-            )
+        schema_drop_politely(self.conn, OLD_SCHEMA)
+        schema_drop_politely(self.conn, STAGING_SCHEMA)
+        with self.conn.cursor() as cursor:
             for statement, params in self._after_swap_statements:
                 cursor.execute(statement, params)
 
@@ -592,6 +585,66 @@ class StagingImport:
             self.swap()
         with self.report.phase("drop old tables"):
             self.after_swap_run()
+
+
+def _politely(conn, statement: str) -> None:
+    """Run ``statement`` in its own transaction, giving up on a lock after 0.5 s and
+    retrying, so that live readers never queue behind it for long."""
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        conn.autocommit = False
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT_MS}ms'")
+                cursor.execute(statement)
+            conn.commit()
+            return
+        except (errors.LockNotAvailable, errors.DeadlockDetected):
+            conn.rollback()
+            if attempt == SWAP_ATTEMPTS:
+                raise
+            time.sleep(min(0.2 * attempt, 2.0))
+        except Exception:
+            conn.rollback()
+            raise
+        finally:
+            conn.autocommit = True
+
+
+def schema_drop_politely(conn, schema: str) -> None:
+    """Drop an import schema without stalling readers of live tables.
+
+    Dropping a table with a foreign key to a live table (old ``nc_stop`` → ``nc_agency``)
+    removes triggers on the live table, which needs an exclusive lock on it: those
+    constraints are dropped first, each with a short lock timeout; the schema drop then
+    only locks tables nobody reads any more.
+    """
+    with conn.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, k.conname
+              FROM pg_constraint k
+              JOIN pg_class c ON c.oid = k.conrelid
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_class r ON r.oid = k.confrelid
+              JOIN pg_namespace rn ON rn.oid = r.relnamespace
+             WHERE k.contype = 'f' AND n.nspname = %s AND rn.nspname <> %s
+            """,
+            [schema, schema],
+        )
+        external = cursor.fetchall()
+    for table, constraint in external:
+        _politely(
+            conn,
+            sql.SQL("ALTER TABLE {}.{} DROP CONSTRAINT IF EXISTS {}").format(
+                sql.Identifier(schema), sql.Identifier(table), sql.Identifier(constraint)
+            ).as_string(conn),
+        )
+    _politely(
+        conn,
+        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)).as_string(
+            conn
+        ),
+    )
 
 
 def _quote(identifier: str) -> str:
