@@ -151,10 +151,8 @@ def _fk_fallback(staging: StagingImport, report: ImportReport):
 
 
 def _cache_prime() -> str:
-    try:
-        from nc.prime_cache import cache_prime  # provided by the API work
-    except ImportError:
-        return "cache priming not available"
+    from nc.prime_cache import cache_prime  # imports the API stack only when priming
+
     return cache_prime()
 
 
