@@ -26,6 +26,7 @@ lint: $(INSTALLED)
 	$(PY) -m ruff check .
 
 ## Slow benchmarks (not part of CI); results go to docs/benchmarks.md.
+## One script at another size: make bench BENCH_ARGS="nc --stops 20000000 --record"
 bench: $(INSTALLED)
 	$(PY) tools/devstack.py bench -- $(BENCH_ARGS)
 

@@ -200,14 +200,38 @@ def command_up(_: argparse.Namespace) -> int:
     return 0
 
 
+# ``make bench`` with no arguments: every benchmark at a size that finishes in minutes.
+# Full scale (20M NC stops, 23M IL rows, 4M MD rows): see docs/benchmarks.md.
+BENCH_SUITES = {
+    "nc": [["bench/nc_bench.py", "--stops", "2000000", "--record"]],
+    "api": [["bench/api_bench.py"]],
+    "mdil": [["bench/mdil_bench.py", "il", "--stops", "2000000"],
+             ["bench/mdil_bench.py", "md", "--stops", "400000"]],
+}
+
+
 def command_bench(args: argparse.Namespace) -> int:
-    """Run the NC import benchmark (``bench/nc_bench.py``) against migrated databases."""
+    """Run benchmarks against migrated databases (results go to docs/benchmarks.md).
+
+    ``bench`` runs the NC import, then the API latency on the imported data, then MD/IL;
+    ``bench nc|api|mdil [script arguments]`` runs one script with the given arguments.
+    """
+    rest = list(args.rest)
+    if rest and rest[0] in BENCH_SUITES:
+        suite = rest.pop(0)
+        commands = [BENCH_SUITES[suite][0][:1] + rest] if rest else BENCH_SUITES[suite]
+    else:
+        commands = [command for name in ("nc", "api", "mdil") for command in BENCH_SUITES[name]]
     with postgres_url() as db_url, redis_url() as broker_url:
         prepare_environment(db_url, broker_url, "traffic_stops.settings.dev")
         create_databases(db_url)
         run(["sh", "migrate_all_dbs.sh"], stdout=subprocess.DEVNULL)
-        result = subprocess.run([PYTHON, "bench/nc_bench.py", *args.rest], cwd=ROOT)
-        return result.returncode
+        for command in commands:
+            log("benchmark: " + " ".join(command))
+            result = subprocess.run([PYTHON, *command], cwd=ROOT)
+            if result.returncode != 0:
+                return result.returncode
+    return 0
 
 
 def command_createdbs(_: argparse.Namespace) -> int:
@@ -233,7 +257,7 @@ def main() -> int:
     test.set_defaults(func=command_test)
     sub.add_parser("up").set_defaults(func=command_up)
     bench = sub.add_parser("bench")
-    bench.add_argument("rest", nargs=argparse.REMAINDER, help="bench/nc_bench.py arguments")
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="[nc|api|mdil] script arguments")
     bench.set_defaults(func=command_bench)
     sub.add_parser("createdbs").set_defaults(func=command_createdbs)
     args = parser.parse_args()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from importlib import import_module
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -60,8 +63,6 @@ def dataset_import_run(*, dataset_id: int) -> Import:
     The Import row keeps the import report (also on failure); successful runs mail the
     dataset's report addresses. Exceptions propagate after the failure is recorded.
     """
-    from pathlib import Path
-
     dataset = Dataset.objects.get(pk=dataset_id)
     run = Import.objects.create(dataset=dataset)
     importer = _state_importer(dataset.state)
@@ -105,3 +106,31 @@ def nc_automated_dataset_ensure() -> Dataset:
         },
     )
     return dataset
+
+
+def demo_sample_import(
+    *,
+    state: str,
+    default_stops: int,
+    seed: int,
+    force: bool,
+    sample_writer: Callable[..., Path],
+    importer: Callable[..., object],
+    **import_options,
+) -> str:
+    """Generate a state's sample extract and import it, unless data exist (or ``force``).
+
+    ``DEMO_STOPS`` in the environment overrides the sample size (the demo test keeps it
+    small); the import is the real one, so the demo shows what an operator would get.
+    """
+    from django.apps import apps
+
+    stop_model = apps.get_model(state, "Stop")
+    existing = stop_model.objects.count()
+    if existing and not force:
+        return f"{existing:,} stops present, skipped (use --force to replace)"
+    stops = int(os.environ.get("DEMO_STOPS") or default_stops)
+    with tempfile.TemporaryDirectory(prefix=f"{state}-demo-") as work:
+        archive = sample_writer(out_dir=Path(work), stops=stops, seed=seed)
+        report = importer(zip_path=archive, dest=Path(work), **import_options)
+    return report.lines()[0]

@@ -353,9 +353,14 @@ def test_demo_load_imports_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(demo, "DEMO_STOPS", 2_000)
     message = demo.demo_load(force=False)
-    assert message.startswith("imported 1,9") or message.startswith("imported 2,000")
-    assert Stop.objects.count() > 1_900
-    assert demo.demo_load(force=False) == "NC data already loaded (use --force to reload)"
+    assert message.startswith("NC import succeeded")
+    count = Stop.objects.count()
+    assert count > 1_900
+    skipped = f"{count:,} stops present, skipped (use --force to replace)"
+    assert demo.demo_load(force=False) == skipped
+    monkeypatch.setenv("DEMO_STOPS", "500")
+    assert demo.demo_load(force=True).startswith("NC import succeeded")
+    assert 450 < Stop.objects.count() <= 500
 
 
 def test_values_typed_input_would_accept_are_validated_like_the_rest(tmp_path, settings):
