@@ -75,22 +75,35 @@ def redis_url() -> Iterator[str]:
 
 
 def create_databases(primary_url: str) -> None:
-    """Create the primary and the three state databases if they do not exist yet."""
+    """Create the primary and the three state databases if they do not exist yet.
+
+    State databases are named by ``DATABASE_URL_NC`` etc. when those are set (same
+    server as the primary), else ``traffic_stops_nc`` etc. as the settings derive them.
+    """
+    for url in (primary_url, *(state_database_url(primary_url, alias) for alias in
+                               STATE_DATABASES)):
+        _database_ensure(url)
+
+
+def state_database_url(primary_url: str, alias: str) -> str:
+    explicit = os.environ.get("DATABASE_URL_" + alias.rsplit("_", 1)[-1].upper())
+    return explicit or urlsplit(primary_url)._replace(path="/" + alias).geturl()
+
+
+def _database_ensure(url: str) -> None:
     import psycopg2
     from psycopg2 import sql
 
-    parts = urlsplit(primary_url)
-    primary = parts.path.lstrip("/") or "traffic_stops"
-    maintenance_url = parts._replace(path="/postgres").geturl()
-    conn = psycopg2.connect(maintenance_url)
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "traffic_stops"
+    conn = psycopg2.connect(parts._replace(path="/postgres").geturl())
     conn.autocommit = True
     try:
         with conn.cursor() as cursor:
-            for name in (primary, *STATE_DATABASES):
-                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-                if cursor.fetchone() is None:
-                    log(f"creating database {name}")
-                    cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                log(f"creating database {name}")
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     finally:
         conn.close()
 

@@ -50,6 +50,8 @@ def _start_demo(base: str, port: int, data_dir: Path) -> tuple[subprocess.Popen,
     env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["DATABASE_URL"] = _url(base)
+    for state in ("nc", "md", "il"):  # never touch the server's real state databases
+        env[f"DATABASE_URL_{state.upper()}"] = _url(f"{base}_{state}")
     env["REDIS_URL"] = settings.CELERY_BROKER_URL
     env["DATA_DIR"] = str(data_dir)
     env["DEMO_PORT"] = str(port)
@@ -124,6 +126,8 @@ def test_demo_serves_site_and_admin_twice(demo_databases, tmp_path) -> None:
             if credentials is not None:
                 assert match.groups() == credentials  # idempotent: same admin user
             credentials = match.groups()
+            home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+            assert b"No data imported yet." not in home  # all three states show data
             admin_page = _admin_login(port, *credentials)
             assert "Site administration" in admin_page
         finally:
@@ -134,4 +138,15 @@ def test_demo_serves_site_and_admin_twice(demo_databases, tmp_path) -> None:
     with conn, conn.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM auth_user WHERE username = 'admin'")
         assert cursor.fetchone()[0] == 1
+        # The sample data of all three states were imported and their facts computed.
+        cursor.execute("SELECT state_key, total_stops FROM tsdata_statefacts ORDER BY 1")
+        facts = dict(cursor.fetchall())
     conn.close()
+    assert set(facts) == {"il", "md", "nc"}
+    assert all(total > 1000 for total in facts.values()), facts
+    for state in ("nc", "md", "il"):
+        state_conn = psycopg2.connect(_url(f"{demo_databases}_{state}"))
+        with state_conn, state_conn.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {state}_stop")
+            assert cursor.fetchone()[0] == facts[state]
+        state_conn.close()
