@@ -1,30 +1,10 @@
 """Import the IL raw zip (URL or local path) into the live IL tables."""
 
-from __future__ import annotations
-
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
 from il.services import DEFAULT_URL, il_import_run
-from tsdata.imports.sources import SourceError
-from tsdata.imports.staging import ImportError_
+from tsdata.imports.command import StateImportCommand
 
 
-class Command(BaseCommand):
-    help = f"Import IL stops from a zip (default URL {DEFAULT_URL})."
-
-    def add_arguments(self, parser) -> None:
-        source = parser.add_mutually_exclusive_group()
-        source.add_argument("--url", help="download the zip from this URL")
-        source.add_argument("--zip", type=Path, dest="zip_path", help="a local zip file")
-        parser.add_argument("--dest", type=Path, help="working directory (default: fresh temp dir)")
-
-    def handle(self, *args, url: str | None, zip_path: Path | None, dest: Path | None,
-               **options) -> None:
-        try:
-            report = il_import_run(url=url, zip_path=zip_path, dest=dest)
-        except (ValueError, ImportError_, SourceError) as exc:
-            raise CommandError(f"IL import failed, live data unchanged: {exc}") from exc
-        for line in report.lines():
-            self.stdout.write(line)
+class Command(StateImportCommand):
+    state = "il"
+    default_url = DEFAULT_URL
+    importer = staticmethod(il_import_run)
