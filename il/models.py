@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from tsdata.abstract import BaseAgency
-from tsdata.stats.abstract import SummaryRow
+from tsdata.stats.abstract import PurposeSummary
 
 PURPOSE_CHOICES = (
     (1, "Moving Violation"),
@@ -55,14 +55,7 @@ class Stop(models.Model):
 # ``contraband`` those with ``seized = 'Y'`` (spec 3.5). IL has no officer column.
 
 
-class StopSummary(SummaryRow):
+class StopSummary(PurposeSummary):
     """Per agency, stored year, purpose and category (race label)."""
 
-    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
-    agency_id = models.IntegerField()
-    year = models.SmallIntegerField()
-    purpose = models.SmallIntegerField()
-    category = models.CharField(max_length=20)
-    stops = models.IntegerField()
-    searches = models.IntegerField()
     contraband = models.IntegerField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from tsdata.abstract import BaseAgency
-from tsdata.stats.abstract import SummaryRow
+from tsdata.stats.abstract import OfficerPurposeSummary, PurposeSummary
 
 PURPOSE_CHOICES = (
     (0, "Seat Belt Violation"),
@@ -85,28 +85,13 @@ class Stop(models.Model):
 # foreign keys: the tables are swapped together with the raw tables by the import.
 
 
-class StopSummary(SummaryRow):
+class StopSummary(PurposeSummary):
     """Per agency, year (local time), purpose and category (ethnicity label)."""
 
-    pk = models.CompositePrimaryKey("agency_id", "year", "purpose", "category")
-    agency_id = models.IntegerField()
-    year = models.SmallIntegerField()
-    purpose = models.SmallIntegerField()
-    category = models.CharField(max_length=20)
-    stops = models.IntegerField()
-    searches = models.IntegerField()
     contraband = models.IntegerField()
 
 
-class OfficerStopSummary(SummaryRow):
+class OfficerStopSummary(OfficerPurposeSummary):
     """As ``StopSummary`` per officer, for the ``officer`` filter."""
 
-    pk = models.CompositePrimaryKey("agency_id", "officer_id", "year", "purpose", "category")
-    agency_id = models.IntegerField()
-    officer_id = models.CharField(max_length=15)
-    year = models.SmallIntegerField()
-    purpose = models.SmallIntegerField()
-    category = models.CharField(max_length=20)
-    stops = models.IntegerField()
-    searches = models.IntegerField()
     contraband = models.IntegerField()
