@@ -81,6 +81,23 @@ def _retrying(action, *, what: str, attempts: int = DOWNLOAD_ATTEMPTS):
     raise AssertionError("unreachable")
 
 
+def _download_publish(attempt, partial: Path, target: Path, *, what: str,
+                      required: tuple[str, ...]) -> None:
+    """Download with retries into ``partial``, verify the zip, then rename it to ``target``.
+
+    Only a complete, valid zip ever carries the final name: a failed or truncated download
+    is deleted, so a reused working directory never holds a half file under that name.
+    """
+    try:
+        _retrying(attempt, what=what)
+        zip_verify(partial, required=required)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        raise
+    partial.replace(target)
+
+
 def http_download(url: str, dest: Path, *, required: tuple[str, ...] = ()) -> Path:
     """Download ``url`` into ``dest`` (named after the URL's last path segment)."""
     name = Path(unquote(urlsplit(url).path)).name or "download.zip"
@@ -115,14 +132,7 @@ def http_download(url: str, dest: Path, *, required: tuple[str, ...] = ()) -> Pa
             )
         return partial
 
-    try:
-        _retrying(attempt, what=f"Download of {url}")
-        zip_verify(partial, required=required)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-        raise
-    partial.replace(target)
+    _download_publish(attempt, partial, target, what=f"Download of {url}", required=required)
     logger.info("Downloaded %s (%s bytes)", target, f"{target.stat().st_size:,}")
     return target
 
@@ -173,14 +183,8 @@ def ftp_download(
                 )
         return partial
 
-    try:
-        _retrying(attempt, what=f"FTP download of {filename} from {hostname}")
-        zip_verify(partial, required=required)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-        raise
-    partial.replace(target)
+    _download_publish(attempt, partial, target,
+                      what=f"FTP download of {filename} from {hostname}", required=required)
     return target
 
 
