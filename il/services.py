@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,19 +52,13 @@ def il_import_run(
     work_dir = working_directory(dest, state=IL)
     with report.phase("obtain"):
         archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
-    try:
+    with report.failure_recorded(logger):
         coded_stops_import(
             IL_LOAD,
             lambda names: normalized_csv_rows(archive, names),
             report=report,
             file_label=archive.name,
         )
-    except Exception as exc:
-        report.finish(successful=False, error=str(exc))
-        logger.error("\n".join(report.lines()))
-        with contextlib.suppress(AttributeError):
-            exc.report = report  # the Import record keeps it (tsdata.services)
-        raise
     report.finish(successful=True)
     logger.info("\n".join(report.lines()))
     return report

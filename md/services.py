@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -90,18 +89,13 @@ def md_import_run(
         workbook = zip_first_entry_extract(archive, work_dir)
     unmapped: Counter = Counter()
     try:
-        coded_stops_import(
-            MD_LOAD,
-            lambda names: normalized_workbook_rows(workbook, names, unmapped),
-            report=report,
-            file_label=workbook.name,
-        )
-    except Exception as exc:
-        report.finish(successful=False, error=str(exc))
-        logger.error("\n".join(report.lines()))
-        with contextlib.suppress(AttributeError):
-            exc.report = report  # the Import record keeps it (tsdata.services)
-        raise
+        with report.failure_recorded(logger):
+            coded_stops_import(
+                MD_LOAD,
+                lambda names: normalized_workbook_rows(workbook, names, unmapped),
+                report=report,
+                file_label=workbook.name,
+            )
     finally:
         if workbook.parent == work_dir and workbook != archive:
             workbook.unlink(missing_ok=True)

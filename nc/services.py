@@ -103,7 +103,7 @@ def nc_import_run(
     subset = (min_stop_id, max_stop_id) if min_stop_id is not None else None
     new_names: list[str] = []
     new_rows: list[tuple[int, str]] = []
-    try:
+    with report.failure_recorded(logger):
         with report.phase("obtain extract"):
             workdir = sources.working_directory(dest, state="nc")
             archive = extract_obtain(url=url, zip_path=zip_path, dest=workdir)
@@ -125,12 +125,6 @@ def nc_import_run(
             )
             importer.files_reconcile(staging, report=report)
             new_names = agencies_new_register(staging, new_rows)
-    except Exception as exc:
-        report.finish(successful=False, error=str(exc))
-        for line in report.lines():
-            logger.error(line)
-        exc.report = report
-        raise
     report.finish(successful=True)
     if new_names:
         new_agencies_notify(new_names)

@@ -65,6 +65,19 @@ class ImportReport:
             self.phases[name] = round(self.phases.get(name, 0.0) + elapsed, 3)
             logger.info("%s import: %s done in %.1f s", self.state.upper(), name, elapsed)
 
+    @contextlib.contextmanager
+    def failure_recorded(self, log: logging.Logger) -> Iterator[None]:
+        """On an exception: finish the report as failed, log it and attach it to the
+        exception as ``exc.report`` (the ``Import`` record keeps it), then re-raise."""
+        try:
+            yield
+        except Exception as exc:
+            self.finish(successful=False, error=str(exc))
+            log.error("\n".join(self.lines()))
+            with contextlib.suppress(AttributeError):  # e.g. exceptions with __slots__
+                exc.report = self
+            raise
+
     def finish(self, *, successful: bool, error: str = "") -> None:
         self.total_seconds = round(time.monotonic() - self.started, 3)
         self.successful = successful
