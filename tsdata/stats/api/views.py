@@ -27,10 +27,18 @@ _AGENCY_ID = re.compile(r"\A[0-9]{1,10}\Z")
 _MAX_AGENCY_ID = 2**31 - 1
 
 
-def agency_id_parse(pk: str | None) -> int:
+def agency_id_valid(pk: str | None) -> int | None:
+    """The agency id in the URL, or None when it cannot be an agency id at all."""
     if pk is None or not _AGENCY_ID.match(pk) or int(pk) > _MAX_AGENCY_ID:
-        raise NotFound()
+        return None
     return int(pk)
+
+
+def agency_id_parse(pk: str | None) -> int:
+    agency_id = agency_id_valid(pk)
+    if agency_id is None:
+        raise NotFound()
+    return agency_id
 
 
 def officer_param(request: Request, config: StateStats) -> str | None:
@@ -93,21 +101,19 @@ class AgencyViewSetBase(viewsets.ViewSet):
         endpoint = self._stats_endpoint_of(request)
         fmt = kwargs.get("format") or request.GET.get("format") or caching.accept_format(request)
         officers = request.GET.getlist("officer") if self.stats.officer_filter else []
-        pk = kwargs.get("pk")
+        agency_id = agency_id_valid(kwargs.get("pk"))
         cacheable = (
             endpoint is not None
             and fmt in caching.CACHED_FORMATS
             and len(officers) <= 1
-            and pk is not None
-            and _AGENCY_ID.match(pk)
-            and int(pk) <= _MAX_AGENCY_ID
+            and agency_id is not None
         )
         if not cacheable:
             return super().dispatch(request, *args, **kwargs)
         slot = caching.cache_slot(
             state=self.stats.state,
             endpoint=endpoint.name,
-            agency_id=int(pk),
+            agency_id=agency_id,
             officer=officers[0] if officers else None,
             fmt=fmt,
         )
