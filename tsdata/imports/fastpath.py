@@ -1,7 +1,8 @@
 """Fast path for delimited text: well-formed lines go straight into a typed ``COPY``.
 
-Per megabyte of input, numpy finds the lines that cannot be sent to a typed ``COPY`` as
-they are (wrong number of fields, padded fields, empty non-text fields); those and any
+Per megabyte of input, one compiled pass (numba) finds the lines that cannot be sent to
+a typed ``COPY`` as they are (wrong number of fields, padded fields, empty non-text
+fields, characters a column does not allow); those and any
 line PostgreSQL refuses (its error names the line; the block is resent without it) go
 to the slow path: the raw-lines table, where SQL classifies them (reject with reason,
 or load after trimming/truncation). Everything else is parsed only by PostgreSQL's
@@ -18,13 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+import numba
 import numpy as np
 import psycopg2
 
 from tsdata.imports.rawlines import _TRANSLATION, CHUNK_SIZE, DELETED_BYTES
 from tsdata.imports.report import Progress
 
-WHITESPACE = np.array([32, 11, 12, 160], dtype=np.uint8)
+# Whitespace Python's str.strip() removes that can occur in CP1252 text (not the tab).
+WHITESPACE = (32, 11, 12, 160)
+_IS_SPACE = np.zeros(256, dtype=np.bool_)
+_IS_SPACE[list(WHITESPACE)] = True
 MAX_RETRIES_PER_BLOCK = 64
 _LINE_RE = re.compile(r"line (\d+)")
 
@@ -48,57 +53,52 @@ def charset_table(width: int, charsets: list[bytes | None]) -> np.ndarray:
     return table
 
 
-def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray,
-               allowed: np.ndarray | None = None) -> np.ndarray:
-    """Boolean per line: True when the line must take the slow path."""
-    n = len(ends)
-    starts = np.empty(n, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    is_tab = arr == 9
-    tabs = np.flatnonzero(is_tab)
-    tabs_before_end = np.searchsorted(tabs, ends)
-    tabs_before_start = np.searchsorted(tabs, starts)
-    counts = tabs_before_end - tabs_before_start
-    slow = counts != width - 1
-    # Whitespace next to a field boundary (padding to trim).
-    boundary = np.zeros(len(arr) + 1, dtype=bool)
-    boundary[tabs] = True
-    boundary[ends] = True
-    is_space = np.isin(arr, WHITESPACE)
-    if is_space.any():
-        positions = np.flatnonzero(is_space)
-        before_is_boundary = np.ones(len(positions), dtype=bool)
-        inner = positions > 0
-        before_is_boundary[inner] = boundary[positions[inner] - 1]
-        padded = positions[before_is_boundary | boundary[positions + 1]]
-        # A space right after a newline starts a line: positions-1 is that newline.
-        slow[np.searchsorted(ends, padded)] = True
-    # Empty fields where the column is not text (ints, codes, dates, flags, amounts).
-    empty_after_tab = tabs[boundary[tabs + 1]]
-    if len(empty_after_tab):
-        line = np.searchsorted(ends, empty_after_tab)
-        ordinal = np.searchsorted(tabs, empty_after_tab) - tabs_before_start[line] + 1
-        in_range = ordinal < width
-        bad = in_range.copy()
-        bad[in_range] = non_text[ordinal[in_range]]
-        slow[line[bad]] = True
-    empty_first = boundary[starts]
-    if non_text[0]:
-        slow[empty_first] = True
-    if allowed is not None and n:
-        # Characters a column may not contain (signs in ids, letters in codes...): the
-        # typed input functions would accept some of them; validation in SQL does not.
-        lengths = ends - starts + 1
-        line_of_byte = np.repeat(np.arange(n), lengths)
-        tabs_before = np.cumsum(is_tab) - is_tab
-        ordinal = tabs_before - tabs_before[starts][line_of_byte]
-        np.minimum(ordinal, width - 1, out=ordinal)
-        content = ~(is_tab | (arr == 10))
-        bad = content & ~allowed[ordinal, arr]
-        if bad.any():
-            slow[line_of_byte[bad]] = True
+@numba.njit(nogil=True, cache=False)
+def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
+            non_text: np.ndarray, is_space: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """One pass over a block of complete lines: True per line that must take the slow path.
+
+    A line is slow when it has the wrong number of fields, a field padded with
+    whitespace, an empty non-text field, or a byte its column does not allow. Compiled
+    by numba (a byte loop in Python would be a hundred times slower, and the equivalent
+    vectorised numpy needs a dozen passes with per-byte int64 temporaries).
+    """
+    slow = np.zeros(line_count, np.bool_)
+    line = 0
+    field = 0
+    empty = True  # nothing yet in the current field
+    bad = False
+    last = width - 1
+    for i in range(arr.size):
+        byte = arr[i]
+        if byte == 9 or byte == 10:
+            if empty and field < width and non_text[field]:
+                bad = True
+            if byte == 9:
+                field += 1
+            else:
+                if bad or field != last:
+                    slow[line] = True
+                line += 1
+                field = 0
+                bad = False
+            empty = True
+        else:
+            if is_space[byte]:
+                after = arr[i + 1]  # a block always ends with a newline
+                if empty or after == 9 or after == 10:
+                    bad = True
+            if not allowed[field if field < last else last, byte]:
+                bad = True
+            empty = False
     return slow
+
+
+def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray,
+               allowed: np.ndarray) -> np.ndarray:
+    """Boolean per line (``ends`` = newline positions): True when the line must take the
+    slow path."""
+    return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE)
 
 
 def fast_copy(
@@ -119,7 +119,7 @@ def fast_copy(
     characters in a column to the slow path, so both paths accept exactly the same values.
     """
     non_text = np.array(non_text_columns, dtype=bool)
-    allowed = charset_table(width, column_charsets) if column_charsets else None
+    allowed = charset_table(width, column_charsets or [None] * width)
     result = FastCopyResult()
     # Screening the next block (inflate, numpy) overlaps with PostgreSQL parsing the
     # current one: a producer thread feeds a short queue.
