@@ -1,10 +1,11 @@
 """NC raw extract → staging tables: the five tab-delimited files, validated.
 
 Each file is streamed from the zip (never extracted). Well-formed lines go straight into
-a typed ``COPY`` (``tsdata.imports.fastpath``): PERSON and the small files into their
-staging tables, stops into ``typed_stop`` from which one ``INSERT ... SELECT`` adds the
-agency ids and applies the pre-2002 cut-off. Every other line (padded or missing
-fields, extra fields, anything PostgreSQL refuses) is classified in SQL from a raw-lines
+a typed ``COPY`` into their staging tables (``tsdata.imports.fastpath``); stops get their
+agency id appended on the way (a first pass over Stop.txt collects the names, resolved
+before the load), and stops the pre-2002 cut-off may concern go the slow way. Every
+other line (padded or missing fields, extra fields, unknown agency names, anything
+PostgreSQL refuses) is classified in SQL from a raw-lines
 table: trimmed and loaded, or rejected with its line number and reason. Rows whose stop,
 person or search was excluded are then removed (``files_reconcile``), and the counts are
 checked: read = loaded + rejected + cut off + outside the subset, for every file.
@@ -22,7 +23,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tsdata.imports.fastpath import fast_copy
+from tsdata.imports import fastpath
+from tsdata.imports.fastpath import KeyLookup, fast_copy
 from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy, raw_table_create
 from tsdata.imports.report import ImportReport, Progress
 from tsdata.imports.staging import STAGING_SCHEMA as STAGING
@@ -34,6 +36,7 @@ CUTOFF_YEAR = 2002
 HIGHWAY_PATROL = "NC State Highway Patrol"
 # Characters Python's str.strip() removes that can occur in CP1252 text (not the tab).
 TRIM = "U&' \\000A\\000B\\000C\\00A0'"
+TRIM_BYTES = b" \n\x0b\x0c\xa0"  # the same characters in CP1252
 MAX_REJECT_EXAMPLES = 5
 
 
@@ -325,83 +328,51 @@ def children_of_excluded_delete_sql(spec: FileSpec) -> list[str]:
 
 
 # ---- the load ---------------------------------------------------------------------------
-def _typed_target(spec: FileSpec) -> tuple[str, list[str]]:
-    """Where the fast path COPYs a file: stops into a typed table without ``agency_id``
-    (agencies and the cut-off are applied when moving them), the others straight into
-    their staging table."""
-    columns = [column.name for column in spec.columns]
-    if spec.table == "nc_stop":
-        return "typed_stop", columns
-    return spec.table, columns
-
-
-def _cutoff_condition(shp_id: int | None) -> str:
-    shp = "NULL" if shp_id is None else str(int(shp_id))
-    return (f"(t.date < '{CUTOFF_YEAR}-01-01 00:00:00'::timestamp AT TIME ZONE "
-            f"'{settings.NC_TIME_ZONE}' AND m.agency_id IS DISTINCT FROM {shp})")
-
-
-def _typed_stops_move(conn, extra_connection, shp_id: int | None) -> int:
-    """typed_stop → nc_stop with agency ids, cut-off rows to the rejects; the table is
-    split in two block ranges moved in parallel on two connections (both cores)."""
-    names = [column.name for column in FILES[0].columns]
-    cut = _cutoff_condition(shp_id)
-    with conn.cursor() as cursor:
-        cursor.execute(f"SELECT pg_relation_size('{STAGING}.typed_stop') / "
-                       "current_setting('block_size')::int")
-        blocks = cursor.fetchone()[0]
-    middle = blocks // 2 + 1
-    ranges = [f"t.ctid < '({middle},0)'::tid", f"t.ctid >= '({middle},0)'::tid"]
-
-    def move(connection, tid_range: str) -> int:
-        join = (f"FROM {STAGING}.typed_stop t LEFT JOIN {STAGING}.agency_map m "
-                f"ON m.raw_name = t.agency_description WHERE {tid_range}")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {STAGING}.nc_stop ({', '.join(names)}, agency_id) "
-                f"SELECT {', '.join('t.' + n for n in names)}, m.agency_id {join} "
-                f"AND NOT {cut}"
-            )
-            moved = cursor.rowcount
-            cursor.execute(
-                f"INSERT INTO {STAGING}.import_rejects (file, line_no, reason, key) "
-                f"SELECT 'Stop.txt', NULL, '~cut', t.stop_id {join} AND {cut}"
-            )
-        return moved
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = [pool.submit(move, c, r)
-                 for c, r in zip((conn, extra_connection), ranges, strict=True)]
-        return sum(part.result() for part in parts)
+def agency_lookup(mapping: dict[str, int], shp_id: int | None) -> KeyLookup:
+    """Fast-path lookup for Stop.txt: the agency id appended to each line, and lines that
+    the cut-off may concern (before 2002, not the Highway Patrol) left to SQL."""
+    return KeyLookup(
+        field=1,
+        ids={name.encode("cp1252"): agency_id for name, agency_id in mapping.items()},
+        date_field=2,
+        min_year=CUTOFF_YEAR,
+        exempt_id=-1 if shp_id is None else shp_id,
+    )
 
 
 def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
-               subset: tuple[int, int] | None, agencies_resolve, shp_holder: dict,
-               extra_connection=None) -> None:
+               subset: tuple[int, int] | None, agencies_resolve, shp_holder: dict) -> None:
     """COPY one file (fast path, or everything through the raw table for a subset) and
-    insert the rows of its slow lines."""
+    insert the rows of its slow lines.
+
+    Stop.txt is read twice: a first pass collects the agency names, which are resolved to
+    ids before the load, so that well-formed stops go straight into ``nc_stop`` with their
+    agency id appended to the line.
+    """
     counts = report.file(spec.filename)
     progress = Progress(f"NC {spec.filename}", size)
     fast_rows = 0
-    if spec.table == "nc_stop":
-        with conn.cursor() as cursor:
-            cursor.execute(f"CREATE UNLOGGED TABLE {STAGING}.typed_stop (LIKE public.nc_stop "
-                           "INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    with (
-        report.phase(f"copy {spec.filename}"),
-        zipfile.ZipFile(zip_path) as archive,
-        archive.open(spec.filename) as raw,
-    ):
-        if subset is not None:
-            copied = raw_lines_copy(conn, table=spec.raw_table, stream=raw, progress=progress)
-            nul_bytes = copied.get("nul_bytes", 0)
-        else:
-            result = _fast_file_copy(conn, spec, raw, progress)
-            fast_rows, nul_bytes = result.fast_rows, result.nul_bytes
-            if result.refused_by_copy:
-                report.notes.append(
-                    f"{spec.filename}: {result.refused_by_copy:,} lines refused by the typed "
-                    "COPY went through validation")
+    lookup = None
+    with zipfile.ZipFile(zip_path) as archive:
+        if spec.table == "nc_stop":
+            with report.phase("agencies"), archive.open(spec.filename) as raw:
+                names = fastpath.field_values_distinct(raw, 1, TRIM_BYTES)
+                mapping, shp_holder["shp"] = agencies_resolve(
+                    conn, {name.decode("cp1252") for name in names}
+                )
+                lookup = agency_lookup(mapping, shp_holder["shp"])
+        with report.phase(f"copy {spec.filename}"), archive.open(spec.filename) as raw:
+            if subset is not None:
+                copied = raw_lines_copy(conn, table=spec.raw_table, stream=raw,
+                                        progress=progress)
+                nul_bytes = copied.get("nul_bytes", 0)
+            else:
+                result = _fast_file_copy(conn, spec, raw, progress, lookup)
+                fast_rows, nul_bytes = result.fast_rows, result.nul_bytes
+                if result.refused_by_copy:
+                    report.notes.append(
+                        f"{spec.filename}: {result.refused_by_copy:,} lines refused by the "
+                        "typed COPY went through validation")
     if nul_bytes:
         report.notes.append(f"{spec.filename}: removed {nul_bytes:,} NUL bytes")
     with conn.cursor() as cursor:
@@ -411,31 +382,40 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
     counts.blank = blank
     counts.read = fast_rows + slow_total - blank
     if spec.table == "nc_stop":
-        with report.phase("agencies"):
-            shp_holder["shp"] = agencies_resolve(conn)
-    shp_id = shp_holder.get("shp")
-    classified = classified_select(spec, subset=subset, shp_id=shp_id)
+        _agency_names_check(conn)
+    classified = classified_select(spec, subset=subset, shp_id=shp_holder.get("shp"))
     with report.phase(f"insert {spec.table}"), conn.cursor() as cursor:
-        loaded = 0
-        if spec.table == "nc_stop":
-            loaded += _typed_stops_move(conn, extra_connection, shp_id)
-            cursor.execute(f"DROP TABLE {STAGING}.typed_stop")
-        else:
-            loaded += fast_rows
         cursor.execute(insert_sql(spec, classified).replace("{staging}", STAGING))
-        loaded += cursor.rowcount
+        counts.loaded = fast_rows + cursor.rowcount
         cursor.execute(rejects_sql(spec, classified).replace("{staging}", STAGING))
         cursor.execute(f"DROP TABLE {STAGING}.{spec.raw_table}")
-    counts.loaded = loaded
 
 
-def _fast_file_copy(conn, spec: FileSpec, stream, progress):
-    table, columns = _typed_target(spec)
+def _agency_names_check(conn) -> None:
+    """Every name on a slow line must have been seen by the first pass (it reads the same
+    bytes; only a 64-bit hash collision between two names could make it miss one)."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT btrim(split_part(line, E'\\t', 2), {TRIM}) AS name "
+            f"FROM {STAGING}.raw_stop WHERE line IS NOT NULL "
+            f"EXCEPT SELECT raw_name FROM {STAGING}.agency_map"
+        )
+        missing = [name for (name,) in cursor.fetchall() if name and len(name) <= 100]
+    if missing:
+        raise ImportValidationError(
+            f"Agency names missed by the first pass over Stop.txt: {missing[:5]}"
+        )
+
+
+def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | None):
+    columns = [column.name for column in spec.columns]
+    if lookup is not None:
+        columns.append("agency_id")
     with conn.cursor() as cursor:
         raw_table_create(cursor, spec.raw_table, identity=False)
         cursor.execute("SET client_encoding = 'WIN1252'")
         cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
-    copy_sql = f"COPY {STAGING}.{table} ({', '.join(columns)}) FROM STDIN"
+    copy_sql = f"COPY {STAGING}.{spec.table} ({', '.join(columns)}) FROM STDIN"
     raw_sql = (f"COPY {STAGING}.{spec.raw_table} (line_no, line) FROM STDIN WITH "
                f"({RAW_COPY_OPTIONS})")
 
@@ -454,7 +434,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress):
             stream, width=spec.width,
             non_text_columns=[column.kind != "text" for column in spec.columns],
             column_charsets=[CHARSETS.get(column.kind) for column in spec.columns],
-            copy_block=copy_block, slow_sink=slow_sink, progress=progress,
+            copy_block=copy_block, slow_sink=slow_sink, progress=progress, lookup=lookup,
         )
     finally:
         with conn.cursor() as cursor:
@@ -472,9 +452,9 @@ def files_copy_and_insert(
 ) -> int | None:
     """Load the five files on two connections (Stop alone; PERSON then the small ones).
 
-    ``agencies_resolve(conn) -> shp_id`` runs on the Stop connection between its COPY and
-    its insert (the agency map must exist before stops get their agency ids). Returns
-    the Highway Patrol's id.
+    ``agencies_resolve(conn, names) -> (name → id, shp_id)`` runs on the Stop connection
+    before its COPY (stops are loaded with their agency ids) and must create the staging
+    ``agency_map`` table the validation in SQL joins. Returns the Highway Patrol's id.
     """
     with zipfile.ZipFile(zip_path) as archive:
         sizes = {info.filename: info.file_size for info in archive.infolist()}
@@ -488,15 +468,12 @@ def files_copy_and_insert(
     connections = [staging.new_connection() for _ in range(2)]
     queues = [[FILES[0]], list(FILES[1:])]
     shp_holder: dict[str, int | None] = {}
-    # A third connection moves half of the typed stops in parallel (by then PERSON and
-    # the small files are usually loaded and indexed).
-    spare = staging.new_connection()
 
     def work(conn, specs: list[FileSpec]) -> None:
         for spec in specs:
             _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename], report=report,
                        subset=subset, agencies_resolve=agencies_resolve,
-                       shp_holder=shp_holder, extra_connection=spare)
+                       shp_holder=shp_holder)
         if specs[0].table != "nc_stop":
             # PERSON and the small files are done long before Stop: index them meanwhile.
             for spec in specs:

@@ -114,10 +114,10 @@ def nc_import_run(
             known = (dict(AgencyAlias.objects.values_list("raw_name", "agency_id")),
                      dict(Agency.objects.values_list("name", "id")))
 
-            def resolve(conn) -> int | None:
-                rows, shp = agencies_resolve(staging, conn=conn, known=known)
+            def resolve(conn, names: set[str]) -> tuple[dict[str, int], int | None]:
+                mapping, rows, shp = agencies_resolve(conn=conn, known=known, raw_names=names)
                 new_rows.extend(rows)
-                return shp
+                return mapping, shp
 
             importer.files_copy_and_insert(
                 staging, zip_path=archive, report=report, subset=subset,
@@ -152,25 +152,16 @@ def _cache_prime() -> str:
 
 # ---- agencies ------------------------------------------------------------------------
 def agencies_resolve(
-    staging: StagingImport, *, conn, known: tuple[dict[str, int], dict[str, int]]
-) -> tuple[list[tuple[int, str]], int | None]:
+    *, conn, known: tuple[dict[str, int], dict[str, int]], raw_names: set[str]
+) -> tuple[dict[str, int], list[tuple[int, str]], int | None]:
     """Map every raw agency name of the extract to a stable id (alias, name, or new id).
 
     New names get ids after the highest existing one, in code-point order; they are
     inserted into the live agency table inside the swap transaction, so a failed import
-    adds nothing. Returns (new names, id of the Highway Patrol or None).
+    adds nothing. The mapping is also written to the staging ``agency_map`` table for
+    the validation in SQL. Returns (raw name → id, new (id, name) rows, id of the Highway
+    Patrol or None).
     """
-    with conn.cursor() as cursor:
-        # Two hash aggregates (a few hundred names each); a UNION would sort every row.
-        cursor.execute(
-            f"SELECT DISTINCT agency_description FROM {STAGING_SCHEMA}.typed_stop"
-        )
-        raw_names = {row[0] for row in cursor.fetchall()}
-        cursor.execute(
-            f"SELECT DISTINCT btrim(split_part(line, E'\\t', 2), {importer.TRIM}) "
-            f"FROM {STAGING_SCHEMA}.raw_stop WHERE line IS NOT NULL"
-        )
-        raw_names.update(row[0] for row in cursor.fetchall())
     aliases, by_name = known
     mapping: dict[str, int] = {}
     new_names: list[str] = []
@@ -202,7 +193,7 @@ def agencies_resolve(
         )
         cursor.execute(f"ANALYZE {STAGING_SCHEMA}.agency_map")
     shp_id = mapping.get(importer.HIGHWAY_PATROL, by_name.get(importer.HIGHWAY_PATROL))
-    return new_rows, shp_id
+    return mapping, new_rows, shp_id
 
 
 def agencies_new_register(staging: StagingImport, new_rows: list[tuple[int, str]]) -> list[str]:

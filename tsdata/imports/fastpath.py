@@ -53,19 +53,101 @@ def charset_table(width: int, charsets: list[bytes | None]) -> np.ndarray:
     return table
 
 
-@numba.njit(nogil=True, cache=False)
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@numba.njit(nogil=True)
+def _fnv(arr: np.ndarray, start: int, stop: int) -> np.uint64:
+    value = _FNV_OFFSET
+    for i in range(start, stop):
+        value = (value ^ np.uint64(arr[i])) * _FNV_PRIME
+    return value
+
+
+@numba.njit(nogil=True)
+def _date_ok(arr: np.ndarray, start: int, stop: int) -> bool:
+    """``YYYY-MM-DD[ HH:MM[:SS[.f|.ff|.fff|.fffffff]]]`` with plain ranges, exactly what
+    the validation in SQL accepts (PostgreSQL alone would also take other forms, e.g.
+    ``24:00:00`` or an explicit UTC offset)."""
+    length = stop - start
+    if length not in (10, 16, 19, 21, 22, 23, 27):
+        return False
+    for offset in range(length):
+        byte = arr[start + offset]
+        if offset in (4, 7):
+            expected = 45  # -
+        elif offset == 10:
+            expected = 32  # space
+        elif offset in (13, 16):
+            expected = 58  # :
+        elif offset == 19:
+            expected = 46  # .
+        else:
+            expected = 0  # a digit
+        if expected == 0:
+            if byte < 48 or byte > 57:
+                return False
+        elif byte != expected:
+            return False
+
+    def two(offset):
+        return (arr[start + offset] - 48) * 10 + arr[start + offset + 1] - 48
+
+    if arr[start] not in (49, 50) or not 1 <= two(5) <= 12 or not 1 <= two(8) <= 31:
+        return False
+    if length >= 16 and (two(11) > 23 or two(14) > 59):
+        return False
+    return not (length >= 19 and two(17) > 59)
+
+
+@numba.njit(nogil=True)
+def _key_find(arr: np.ndarray, start: int, stop: int, hashes: np.ndarray,
+              offsets: np.ndarray, data: np.ndarray, ids: np.ndarray) -> int:
+    """The id of ``arr[start:stop]`` among the keys, or -1."""
+    value = _fnv(arr, start, stop)
+    k = np.searchsorted(hashes, value)
+    length = stop - start
+    while k < hashes.size and hashes[k] == value:
+        offset = offsets[k]
+        if offsets[k + 1] - offset == length:
+            same = True
+            for j in range(length):
+                if data[offset + j] != arr[start + j]:
+                    same = False
+                    break
+            if same:
+                return ids[k]
+        k += 1
+    return -1
+
+
+@numba.njit(nogil=True)
 def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
-            non_text: np.ndarray, is_space: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """One pass over a block of complete lines: True per line that must take the slow path.
+            non_text: np.ndarray, is_space: np.ndarray, key_field: int,
+            key_hashes: np.ndarray, key_offsets: np.ndarray, key_bytes: np.ndarray,
+            key_ids: np.ndarray, date_field: int, min_year: int,
+            exempt_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over a block of complete lines: (slow per line, looked-up id per line).
 
     A line is slow when it has the wrong number of fields, a field padded with
-    whitespace, an empty non-text field, or a byte its column does not allow. Compiled
-    by numba (a byte loop in Python would be a hundred times slower, and the equivalent
-    vectorised numpy needs a dozen passes with per-byte int64 temporaries).
+    whitespace, an empty non-text field, or a byte its column does not allow. With a
+    ``key_field`` (>= 0) its value is looked up among the keys (sorted FNV-1a hashes,
+    verified byte for byte) and a line whose value is not a key is slow too; with a
+    ``date_field`` a line whose date is not in an accepted shape (:func:`_date_ok`) or whose
+    year is before ``min_year`` is slow unless its id is ``exempt_id`` (the validation in
+    SQL then decides). Compiled by numba: a byte
+    loop in Python would be a hundred times slower, and the vectorised numpy equivalent
+    needs a dozen passes with per-byte int64 temporaries.
     """
     slow = np.zeros(line_count, np.bool_)
+    ids = np.full(line_count, -1, np.int64)
     line = 0
     field = 0
+    field_start = 0
+    key_start = 0
+    key_stop = 0
+    year = 0
     empty = True  # nothing yet in the current field
     bad = False
     last = width - 1
@@ -74,14 +156,31 @@ def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
         if byte == 9 or byte == 10:
             if empty and field < width and non_text[field]:
                 bad = True
+            if field == key_field:
+                key_start, key_stop = field_start, i
+            elif field == date_field:
+                if _date_ok(arr, field_start, i):
+                    year = ((arr[field_start] - 48) * 1000 + (arr[field_start + 1] - 48) * 100
+                            + (arr[field_start + 2] - 48) * 10 + arr[field_start + 3] - 48)
+                else:
+                    bad = True
             if byte == 9:
                 field += 1
+                field_start = i + 1
             else:
+                if not bad and field == last and key_field >= 0:
+                    ids[line] = _key_find(arr, key_start, key_stop, key_hashes, key_offsets,
+                                          key_bytes, key_ids)
+                    bad = ids[line] < 0
+                if date_field >= 0 and year < min_year and ids[line] != exempt_id:
+                    bad = True
                 if bad or field != last:
                     slow[line] = True
                 line += 1
                 field = 0
+                field_start = i + 1
                 bad = False
+                year = 0
             empty = True
         else:
             if is_space[byte]:
@@ -91,14 +190,139 @@ def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
             if not allowed[field if field < last else last, byte]:
                 bad = True
             empty = False
-    return slow
+    return slow, ids
+
+
+@numba.njit(nogil=True)
+def _field_hashes(arr: np.ndarray, line_count: int, field_index: int,
+                  trim: np.ndarray) -> tuple:
+    """Per line: FNV-1a hash, start and stop of field ``field_index`` with ``trim`` bytes
+    removed at both ends (an absent field is empty, like SQL's ``split_part``)."""
+    hashes = np.empty(line_count, np.uint64)
+    starts = np.zeros(line_count, np.int64)
+    stops = np.zeros(line_count, np.int64)
+    line = 0
+    field = 0
+    field_start = 0
+    found = False
+    for i in range(arr.size):
+        byte = arr[i]
+        if byte == 9 or byte == 10:
+            if field == field_index and not found:
+                start, stop = field_start, i
+                while start < stop and trim[arr[start]]:
+                    start += 1
+                while stop > start and trim[arr[stop - 1]]:
+                    stop -= 1
+                starts[line], stops[line] = start, stop
+                found = True
+            field += 1
+            field_start = i + 1
+            if byte == 10:
+                hashes[line] = _fnv(arr, starts[line], stops[line])
+                line += 1
+                field = 0
+                found = False
+    return hashes, starts, stops
+
+
+@numba.njit(nogil=True)
+def _lines_select(arr: np.ndarray, ends: np.ndarray, keep: np.ndarray, ids: np.ndarray,
+                  append_ids: bool) -> np.ndarray:
+    """The kept lines of a block, each with ``\t<id>`` before its newline if asked."""
+    size = 0
+    start = 0
+    for line in range(ends.size):
+        if keep[line]:
+            size += ends[line] + 1 - start + (21 if append_ids else 0)
+        start = ends[line] + 1
+    out = np.empty(size, np.uint8)
+    position = 0
+    start = 0
+    digits = np.empty(20, np.uint8)
+    for line in range(ends.size):
+        stop = ends[line]
+        if keep[line]:
+            length = stop - start
+            out[position:position + length] = arr[start:stop]
+            position += length
+            if append_ids:
+                out[position] = 9
+                position += 1
+                value = ids[line]
+                count = 0
+                while True:
+                    digits[count] = 48 + value % 10
+                    count += 1
+                    value //= 10
+                    if value == 0:
+                        break
+                for j in range(count):
+                    out[position + j] = digits[count - 1 - j]
+                position += count
+            out[position] = 10
+            position += 1
+        start = stop + 1
+    return out[:position]
+
+
+@dataclass(frozen=True)
+class KeyLookup:
+    """Map one text field to an id appended as an extra ``COPY`` column (NC: agency name →
+    agency id), and send to the slow path lines with an unknown value or, with
+    ``date_field``, a date in another shape than the SQL validation accepts or before
+    ``min_year`` unless the id is ``exempt_id``."""
+
+    field: int
+    ids: dict[bytes, int]
+    date_field: int = -1
+    min_year: int = 0
+    exempt_id: int = -1
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(sorted hashes, byte offsets, concatenated bytes, ids) for :func:`_screen`."""
+        entries = sorted(
+            (int(_fnv(np.frombuffer(key, np.uint8), 0, len(key))), key, value)
+            for key, value in self.ids.items()
+        )
+        hashes = np.array([entry[0] for entry in entries], dtype=np.uint64)
+        offsets = np.zeros(len(entries) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(entry[1]) for entry in entries])
+        data = np.frombuffer(b"".join(entry[1] for entry in entries) or b"\0", np.uint8)
+        values = np.array([entry[2] for entry in entries], dtype=np.int64)
+        return hashes, offsets, data, values
+
+
+_NO_LOOKUP = (np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(1, np.uint8),
+              np.zeros(0, np.int64))
 
 
 def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray,
-               allowed: np.ndarray) -> np.ndarray:
-    """Boolean per line (``ends`` = newline positions): True when the line must take the
-    slow path."""
-    return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE)
+               allowed: np.ndarray, lookup: KeyLookup | None = None,
+               lookup_arrays: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(slow, ids) per line (``ends`` = newline positions); see :func:`_screen`."""
+    if lookup is None:
+        return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE, -1, *_NO_LOOKUP,
+                       -1, 0, -1)
+    return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE, lookup.field,
+                   *(lookup_arrays or lookup.arrays()), lookup.date_field, lookup.min_year,
+                   lookup.exempt_id)
+
+
+def field_values_distinct(stream: BinaryIO, field_index: int, trim: bytes) -> set[bytes]:
+    """Distinct values of one field over all lines of ``stream`` (cleaned like the load,
+    ``trim`` bytes stripped at both ends): one compiled pass per megabyte."""
+    trim_table = np.zeros(256, dtype=np.bool_)
+    trim_table[list(trim)] = True
+    values: dict[tuple[int, bytes], None] = {}
+    for block in _clean_blocks(stream, FastCopyResult()):
+        arr = np.frombuffer(block, dtype=np.uint8)
+        line_count = int(np.count_nonzero(arr == 10))
+        hashes, starts, stops = _field_hashes(arr, line_count, field_index, trim_table)
+        _, first = np.unique(hashes, return_index=True)
+        for line in first:
+            values[(int(hashes[line]), block[starts[line]:stops[line]])] = None
+    return {value for _, value in values}
 
 
 def fast_copy(
@@ -110,6 +334,7 @@ def fast_copy(
     slow_sink: Callable[[list[tuple[int, bytes]]], None],
     progress: Progress | None = None,
     column_charsets: list[bytes | None] | None = None,
+    lookup: KeyLookup | None = None,
 ) -> FastCopyResult:
     """Split ``stream`` into typed-COPY blocks and slow lines (see the module docstring).
 
@@ -117,19 +342,30 @@ def fast_copy(
     returns its row count; ``slow_sink(lines)`` receives (line number, raw bytes) pairs.
     ``column_charsets`` (bytes per column, None for free text) sends lines with other
     characters in a column to the slow path, so both paths accept exactly the same values.
+    With a ``lookup`` every fast line gets its looked-up id as an extra last column.
     """
     non_text = np.array(non_text_columns, dtype=bool)
     allowed = charset_table(width, column_charsets or [None] * width)
+    lookup_arrays = lookup.arrays() if lookup is not None else None
     result = FastCopyResult()
-    # Screening the next block (inflate, numpy) overlaps with PostgreSQL parsing the
-    # current one: a producer thread feeds a short queue.
+    # Screening the next block (inflate, compiled screen) overlaps with PostgreSQL parsing
+    # the current one: a producer thread feeds a short queue.
     blocks: queue.Queue = queue.Queue(maxsize=3)
     failure: list[BaseException] = []
 
     def produce() -> None:
         try:
-            for item in _blocks(stream, width, non_text, allowed, result, progress):
-                blocks.put(item)
+            line_base = 0
+            for block in _clean_blocks(stream, result):
+                arr = np.frombuffer(block, dtype=np.uint8)
+                ends = np.flatnonzero(arr == 10)
+                slow, ids = _slow_mask(arr, ends, width, non_text, allowed, lookup,
+                                       lookup_arrays)
+                line_numbers = line_base + 1 + np.arange(len(ends))
+                line_base += len(ends)
+                if progress is not None:
+                    progress.update(len(block), len(ends))
+                blocks.put((block, arr, ends, slow, ids, line_numbers))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
             failure.append(exc)
         finally:
@@ -139,7 +375,7 @@ def fast_copy(
     producer.start()
     try:
         while (item := blocks.get()) is not None:
-            _block_load(*item, copy_block, slow_sink, result)
+            _block_load(*item, lookup is not None, copy_block, slow_sink, result)
     finally:
         # Unblock and finish the producer even when a COPY failed.
         while producer.is_alive():
@@ -151,47 +387,34 @@ def fast_copy(
     return result
 
 
-def _blocks(stream, width, non_text, allowed, result, progress):
-    """Yield (block, arr, ends, slow mask, line numbers) per megabyte of complete lines."""
+def _clean_blocks(stream: BinaryIO, result: FastCopyResult):
+    """Yield the stream per megabyte of complete lines, unloadable bytes removed (NUL
+    bytes counted in ``result``); a last line without newline gets one."""
     remainder = b""
-    line_base = 0
-    eof = False
-    while not eof:
+    while True:
         chunk = stream.read(CHUNK_SIZE)
         if not chunk:
-            eof = True
-            if not remainder:
-                break
-            if not remainder.endswith(b"\n"):
-                remainder += b"\n"
-            block, remainder = remainder, b""
-        else:
-            result.nul_bytes += chunk.count(b"\x00")
-            cleaned = remainder + chunk.translate(_TRANSLATION, DELETED_BYTES)
-            cut = cleaned.rfind(b"\n") + 1
-            block, remainder = cleaned[:cut], cleaned[cut:]
-            if not block:
-                continue
-        arr = np.frombuffer(block, dtype=np.uint8)
-        ends = np.flatnonzero(arr == 10)
-        slow = _slow_mask(arr, ends, width, non_text, allowed)
-        line_numbers = line_base + 1 + np.arange(len(ends))
-        line_base += len(ends)
-        if progress is not None:
-            progress.update(len(block), len(ends))
-        yield block, arr, ends, slow, line_numbers
+            if remainder:
+                yield remainder if remainder.endswith(b"\n") else remainder + b"\n"
+            return
+        result.nul_bytes += chunk.count(b"\x00")
+        cleaned = remainder + chunk.translate(_TRANSLATION, DELETED_BYTES)
+        cut = cleaned.rfind(b"\n") + 1
+        block, remainder = cleaned[:cut], cleaned[cut:]
+        if block:
+            yield block
 
 
-def _block_load(block, arr, ends, slow, line_numbers, copy_block, slow_sink, result) -> None:
-    starts = np.empty(len(ends), dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    lengths = ends - starts + 1
+def _block_load(block, arr, ends, slow, ids, line_numbers, append_ids, copy_block,
+                slow_sink, result) -> None:
     for _ in range(MAX_RETRIES_PER_BLOCK):
         fast = ~slow
         if not fast.any():
             break
-        data = block if fast.all() else arr[np.repeat(fast, lengths)].tobytes()
+        if fast.all() and not append_ids:
+            data = block
+        else:
+            data = _lines_select(arr, ends, fast, ids, append_ids).tobytes()
         try:
             rows = copy_block(data.replace(b"\\", b"\\\\"))
         except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
@@ -209,7 +432,10 @@ def _block_load(block, arr, ends, slow, line_numbers, copy_block, slow_sink, res
         break
     else:
         slow[:] = True
-    slow_lines = [(int(line_numbers[i]), block[starts[i]:ends[i]]) for i in np.flatnonzero(slow)]
+    slow_lines = []
+    for i in np.flatnonzero(slow):
+        start = int(ends[i - 1]) + 1 if i else 0
+        slow_lines.append((int(line_numbers[i]), block[start:int(ends[i])]))
     if slow_lines:
         result.slow_lines += len(slow_lines)
         slow_sink(slow_lines)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tsdata.imports.fastpath import WHITESPACE, _slow_mask, charset_table
+from nc.importer import DATE_SHAPES
+from tsdata.imports.fastpath import (
+    WHITESPACE,
+    KeyLookup,
+    _lines_select,
+    _slow_mask,
+    charset_table,
+    field_values_distinct,
+)
 
 WIDTH = 4
 # int, free text, flag, float: the kinds the NC files use.
@@ -37,7 +47,7 @@ def screen(lines: list[bytes]) -> list[bool]:
     arr = np.frombuffer(block, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
     allowed = charset_table(WIDTH, CHARSETS)
-    return _slow_mask(arr, ends, WIDTH, np.array(NON_TEXT), allowed).tolist()
+    return _slow_mask(arr, ends, WIDTH, np.array(NON_TEXT), allowed)[0].tolist()
 
 
 def test_screen_examples() -> None:
@@ -66,3 +76,76 @@ FIELD_BYTES = st.sampled_from(list(b"0123456789 \t.-+eEtAb\xa0\x0b\x0c"))
 @given(st.lists(st.lists(FIELD_BYTES, max_size=14).map(bytes), min_size=1, max_size=40))
 def test_screen_matches_reference(lines: list[bytes]) -> None:
     assert screen(lines) == [reference_slow(line) for line in lines]
+
+
+# ---- key lookup, date shapes, distinct values --------------------------------------------
+STOP_WIDTH = 3  # id, agency name, date
+STOP_CHARSETS = [b"0123456789", None, b"0123456789-: ."]
+ACCEPTED_DATES = ("2019-11-10", "2019-11-10 21:26", "2019-11-10 21:26:49",
+                  "2019-11-10 21:26:49.1", "2019-11-10 21:26:49.12",
+                  "2019-11-10 21:26:49.123", "2019-11-10 21:26:49.1234567")
+
+
+def lookup_screen(lines: list[bytes], lookup: KeyLookup) -> tuple[list[bool], list[int]]:
+    block = b"".join(line + b"\n" for line in lines)
+    arr = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    slow, ids = _slow_mask(arr, ends, STOP_WIDTH, np.array([True, False, True]),
+                           charset_table(STOP_WIDTH, STOP_CHARSETS), lookup)
+    return slow.tolist(), ids.tolist()
+
+
+def test_lookup_and_cutoff() -> None:
+    lookup = KeyLookup(field=1, ids={b"Raleigh PD": 7, b"NC State Highway Patrol": 3,
+                                     b"Caf\xe9 PD": 12},
+                       date_field=2, min_year=2002, exempt_id=3)
+    lines = [
+        b"1\tRaleigh PD\t2019-11-10 21:26:49.000",
+        b"2\tCaf\xe9 PD\t2002-01-01",
+        b"3\tUnknown PD\t2019-11-10",  # not a key: slow, SQL decides
+        b"4\tRaleigh P\t2019-11-10",  # a prefix is not the key
+        b"5\tRaleigh PD\t2001-12-31 23:59:59",  # before the cut-off: slow
+        b"6\tNC State Highway Patrol\t2001-12-31",  # exempt from the cut-off
+        b"7\t\t2019-11-10",  # empty name: no agency, SQL decides
+    ]
+    slow, ids = lookup_screen(lines, lookup)
+    assert slow == [False, False, True, True, True, False, True]
+    assert [ids[i] for i in (0, 1, 5)] == [7, 12, 3]
+    kept = _lines_select(np.frombuffer(b"".join(x + b"\n" for x in lines), np.uint8),
+                         np.flatnonzero(np.frombuffer(b"".join(x + b"\n" for x in lines),
+                                                      np.uint8) == 10),
+                         ~np.array(slow), np.array(ids), True).tobytes()
+    assert kept == (b"1\tRaleigh PD\t2019-11-10 21:26:49.000\t7\n"
+                    b"2\tCaf\xe9 PD\t2002-01-01\t12\n"
+                    b"6\tNC State Highway Patrol\t2001-12-31\t3\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.sampled_from(ACCEPTED_DATES),
+    st.text(alphabet="0123456789-: .", max_size=28),
+    st.builds(lambda d, i, c: d[:i] + c + d[i + 1:], st.sampled_from(ACCEPTED_DATES),
+              st.integers(0, 26), st.sampled_from("0123456789-: .")),
+))
+def test_date_shapes_match_sql_rules(date: str) -> None:
+    """The compiled date check accepts exactly the shapes and ranges the SQL validation
+    accepts (days beyond the month's end are left to PostgreSQL, which refuses them)."""
+    lookup = KeyLookup(field=1, ids={b"PD": 1}, date_field=2, min_year=0)
+    slow, _ = lookup_screen([b"1\tPD\t" + date.encode()], lookup)
+    digits_as_nine = "".join("9" if ch.isdigit() else ch for ch in date)
+    shape_ok = digits_as_nine in DATE_SHAPES
+
+    def two(offset: int) -> int:
+        return int(date[offset:offset + 2])
+
+    expected = shape_ok and date[0] in "12" and 1 <= two(5) <= 12 and 1 <= two(8) <= 31 and (
+        len(date) < 16 or (two(11) <= 23 and two(14) <= 59)) and (
+        len(date) < 19 or two(17) <= 59)
+    assert slow == [not expected]
+
+
+def test_field_values_distinct_trims_like_sql() -> None:
+    data = (b"1\tRaleigh PD\tx\n2\t Raleigh PD \xa0\tx\n3\tDurham\x00 PD\tx\n4\n"
+            b"5\tCary PD")
+    values = field_values_distinct(io.BytesIO(data), 1, b" \n\x0b\x0c\xa0")
+    assert values == {b"Raleigh PD", b"Durham PD", b"", b"Cary PD"}
