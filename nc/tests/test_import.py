@@ -12,7 +12,17 @@ import pytest
 from django.core import mail
 from django.db import connections
 
-from nc.models import Agency, AgencyAlias, Contraband, Person, Search, SearchBasis, Stop
+from nc.models import (
+    Agency,
+    AgencyAlias,
+    Contraband,
+    OfficerStopSummary,
+    Person,
+    Search,
+    SearchBasis,
+    Stop,
+    StopSummary,
+)
 from nc.services import nc_import_run
 from nc.tests.extracts import simple_extract, stop, tsv, zip_write
 from tsdata.imports.sources import SourceError
@@ -23,6 +33,7 @@ from tsdata.imports.staging import (
     _lock_key,
     state_connection,
 )
+from tsdata.imports.steps import POST_LOAD_STEPS, PostLoadStep, post_load_step_register
 from tsdata.models import StateFacts
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
@@ -321,12 +332,28 @@ def test_orphans_only_in_children_are_rejected_not_fatal(tmp_path, settings):
         "Search.txt": tsv((10, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0), (11, 1, 77, 1, 1, 0, 0, 0, 0, 0, 0)),
         "SearchBasis.txt": tsv((5, 11, 77, 1, "OB"), (6, 10, 1, 1, "ER")),
     })
-    report = nc_import_run(zip_path=path, prime=False)
+    searches_seen = []
+
+    def count_searches(cursor, schema: str) -> None:
+        cursor.execute(f"SELECT count(*) FROM {schema}.nc_search")
+        searches_seen.append(cursor.fetchone()[0])
+
+    post_load_step_register("nc", PostLoadStep("count_searches", (), count_searches))
+    try:
+        report = nc_import_run(zip_path=path, prime=False)
+    finally:
+        POST_LOAD_STEPS["nc"][:] = [s for s in POST_LOAD_STEPS["nc"] if s.name != "count_searches"]
+    # The steps run while the FKs are checked, and again once the orphan was removed.
+    assert len(searches_seen) == 2 and searches_seen[-1] == 1
     assert list(Search.objects.values_list("search_id", flat=True)) == [10]
     assert list(SearchBasis.objects.values_list("search_basis_id", flat=True)) == [6]
     assert report.files["Search.txt"].reasons == {
         "refers to a PERSON that is not in the extract": 1}
     assert report.files["SearchBasis.txt"].rejected == 1
+    # The summaries (built while the FKs were checked) were rebuilt after the orphan was
+    # removed: they count the one search that is left.
+    for summary in (StopSummary, OfficerStopSummary):
+        assert sum(summary.objects.values_list("searches", flat=True)) == 1
 
 
 def test_state_connection_uses_the_test_database():

@@ -57,7 +57,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _fnv(arr: np.ndarray, start: int, stop: int) -> np.uint64:
     value = _FNV_OFFSET
     for i in range(start, stop):
@@ -65,7 +65,7 @@ def _fnv(arr: np.ndarray, start: int, stop: int) -> np.uint64:
     return value
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _date_ok(arr: np.ndarray, start: int, stop: int) -> bool:
     """``YYYY-MM-DD[ HH:MM[:SS[.f|.ff|.fff|.fffffff]]]`` with plain ranges, exactly what
     the validation in SQL accepts (PostgreSQL alone would also take other forms, e.g.
@@ -101,7 +101,7 @@ def _date_ok(arr: np.ndarray, start: int, stop: int) -> bool:
     return not (length >= 19 and two(17) > 59)
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _key_find(arr: np.ndarray, start: int, stop: int, hashes: np.ndarray,
               offsets: np.ndarray, data: np.ndarray, ids: np.ndarray) -> int:
     """The id of ``arr[start:stop]`` among the keys, or -1."""
@@ -122,7 +122,7 @@ def _key_find(arr: np.ndarray, start: int, stop: int, hashes: np.ndarray,
     return -1
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
             non_text: np.ndarray, is_space: np.ndarray, key_field: int,
             key_hashes: np.ndarray, key_offsets: np.ndarray, key_bytes: np.ndarray,
@@ -193,7 +193,7 @@ def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
     return slow, ids
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _field_hashes(arr: np.ndarray, line_count: int, field_index: int,
                   trim: np.ndarray) -> tuple:
     """Per line: FNV-1a hash, start and stop of field ``field_index`` with ``trim`` bytes
@@ -226,7 +226,7 @@ def _field_hashes(arr: np.ndarray, line_count: int, field_index: int,
     return hashes, starts, stops
 
 
-@numba.njit(nogil=True)
+@numba.njit(nogil=True, cache=True)
 def _lines_select(arr: np.ndarray, ends: np.ndarray, keep: np.ndarray, ids: np.ndarray,
                   append_ids: bool) -> np.ndarray:
     """The kept lines of a block, each with ``\t<id>`` before its newline if asked."""

@@ -41,6 +41,7 @@ import re
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -320,19 +321,21 @@ class StagingImport:
         self._after_swap_statements.append((statement, list(params or [])))
 
     # ---- keys, indexes, steps, validation ------------------------------------------
-    def build(self, *, on_fk_violation=None) -> None:
-        """Build PKs/UNIQUEs, indexes and FKs in staging, with the live names.
+    def build(self, *, on_fk_violation=None, keys_ready=None) -> None:
+        """Build PKs/UNIQUEs, statistics, indexes and FKs in staging, with the live names.
 
-        ``on_fk_violation(table, constraint_name, definition)`` may remove offending rows
-        (recording them as rejects); the FK is then retried once. Without it, or if the
-        retry fails, the violation fails the import.
+        ``keys_ready()`` is called once every table has its keys and statistics (the
+        post-load steps start then: index builds and FK checks only take locks that let
+        readers of the tables through). ``on_fk_violation(table, constraint_name,
+        definition)`` may remove offending rows (recording them as rejects); the FK is then
+        retried once. Without it, or if the retry fails, the violation fails the import.
         """
-        for table in self.tables:
-            if table not in self._keys_done:
-                self.keys_build(table)
+        pending = [table for table in self.tables if table not in self._keys_done]
+        for table in pending:
+            self.keys_build(table, indexes=False)
         with self.conn.cursor() as cursor:
-            # Statistics before the FK checks: the planner then validates small child
-            # tables with index lookups instead of scanning the big parents.
+            # Statistics before the steps and the FK checks: the planner then validates
+            # small child tables with index lookups instead of scanning the big parents.
             with self.report.phase("analyze"):
                 for table in self.tables:
                     cursor.execute(
@@ -340,6 +343,10 @@ class StagingImport:
                             s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
                         )
                     )
+            if keys_ready is not None:
+                keys_ready()
+            for table in pending:
+                self.keys_build(table, keys=False)
             for table in self.tables:
                 definition = self._definitions[table]
                 internal = []
@@ -355,7 +362,8 @@ class StagingImport:
                 with self.report.phase(f"foreign keys {table}"):
                     self._foreign_keys_add(cursor, table, internal, on_fk_violation)
 
-    def keys_build(self, table: str, *, conn=None) -> None:
+    def keys_build(self, table: str, *, conn=None, keys: bool = True,
+                   indexes: bool = True) -> None:
         """Build ``table``'s PK/UNIQUE constraints and indexes now (live names).
 
         A loader may call this from a worker thread with its own ``conn`` as soon as a
@@ -363,13 +371,16 @@ class StagingImport:
         remaining tables are done by :meth:`build`. Rows may still be deleted afterwards.
         """
         definition = self._definitions[table]
-        keys = [c for c in definition.constraints if c[1] in ("p", "u", "x")]
-        with self.report.phase(f"keys and indexes {table}"), (conn or self.conn).cursor() as cursor:
-            if keys:
-                self._keys_add(cursor, table, keys)
-            for _, indexdef in definition.indexes:
-                cursor.execute(self._staged_index(indexdef, table))
-        self._keys_done.add(table)
+        constraints = [c for c in definition.constraints if c[1] in ("p", "u", "x")]
+        label = "keys and indexes" if keys and indexes else ("keys" if keys else "indexes")
+        with self.report.phase(f"{label} {table}"), (conn or self.conn).cursor() as cursor:
+            if keys and constraints:
+                self._keys_add(cursor, table, constraints)
+            if indexes:
+                for _, indexdef in definition.indexes:
+                    cursor.execute(self._staged_index(indexdef, table))
+        if keys:
+            self._keys_done.add(table)
 
     def _keys_add(self, cursor, table: str, keys) -> None:
         statement = sql.SQL("ALTER TABLE {s}.{t} ").format(
@@ -441,10 +452,13 @@ class StagingImport:
             raise ImportValidationError(f"Unexpected foreign key definition: {condef}")
         return condef.replace(live, f"REFERENCES {STAGING_SCHEMA}.{_quote(ref)}(", 1)
 
-    def steps_run(self) -> None:
+    def steps_run(self, conn=None) -> None:
         """Run the state's post-load steps inside the staging schema."""
         for step in post_load_steps(self.state):
-            with self.report.phase(f"post-load step {step.name}"), self.conn.cursor() as cursor:
+            with (
+                self.report.phase(f"post-load step {step.name}"),
+                (conn or self.conn).cursor() as cursor,
+            ):
                 cursor.execute(
                     sql.SQL("SET search_path = {}, public").format(
                         sql.Identifier(STAGING_SCHEMA)
@@ -481,10 +495,16 @@ class StagingImport:
         """Statistics are per table, so analysing in staging serves the swapped-in tables.
 
         The loaded tables were analysed before their FK checks; this covers the tables the
-        post-load steps created.
+        post-load steps created and did not analyse themselves.
         """
         with self.conn.cursor() as cursor:
             for table in self._step_tables:
+                cursor.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_statistic WHERE starelid = %s::regclass)",
+                    [f"{STAGING_SCHEMA}.{table}"],
+                )
+                if cursor.fetchone()[0]:
+                    continue
                 cursor.execute(
                     sql.SQL("ANALYZE {s}.{t}").format(
                         s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
@@ -574,9 +594,34 @@ class StagingImport:
                 cursor.execute(statement, params)
 
     def finish(self, *, on_fk_violation=None) -> None:
-        """Everything after loading: build, steps, validate, analyze, swap, clean up."""
-        self.build(on_fk_violation=on_fk_violation or self.on_fk_violation)
-        self.steps_run()
+        """Everything after loading: build, steps, validate, analyze, swap, clean up.
+
+        The post-load steps run on a second connection while the indexes and foreign keys
+        are built (both only read the loaded tables, and the two cores share the work). If
+        an FK fallback then removes rows, the steps run again on the final data.
+        """
+        fallback = on_fk_violation or self.on_fk_violation
+        rows_removed: list[str] = []
+
+        def fallback_tracked(table: str, name: str, condef: str) -> None:
+            rows_removed.append(table)
+            fallback(table, name, condef)
+
+        steps_conn = self.new_connection()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            steps = []
+            try:
+                self.build(
+                    on_fk_violation=fallback_tracked if fallback else None,
+                    keys_ready=lambda: steps.append(pool.submit(self.steps_run, steps_conn)),
+                )
+            except BaseException:
+                steps_conn.cancel()
+                raise
+            for future in steps:
+                future.result()
+        if rows_removed:
+            self.steps_run()
         with self.report.phase("validate"):
             self.validate()
         with self.report.phase("analyze"):
