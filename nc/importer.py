@@ -475,9 +475,11 @@ def files_copy_and_insert(
                        subset=subset, agencies_resolve=agencies_resolve,
                        shp_holder=shp_holder)
         if specs[0].table != "nc_stop":
-            # PERSON and the small files are done long before Stop: index them meanwhile.
+            # PERSON and the small files are done long before Stop: index and analyse them
+            # meanwhile.
             for spec in specs:
                 staging.keys_build(spec.table, conn=conn)
+                staging.statistics_collect(spec.table, conn=conn)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [

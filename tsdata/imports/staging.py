@@ -166,6 +166,7 @@ class StagingImport:
         self._deferred_fks: list[tuple[str, str, str]] = []  # (table, name, definition)
         self._step_tables: list[str] = []
         self._keys_done: set[str] = set()
+        self._analyzed: set[str] = set()
         self.extra_connections: list = []
         # Optional fallback for FK violations in staging: (table, name, definition) → None;
         # it may move offending rows to the loader's rejects, then the FK is retried once.
@@ -338,11 +339,8 @@ class StagingImport:
             # small child tables with index lookups instead of scanning the big parents.
             with self.report.phase("analyze"):
                 for table in self.tables:
-                    cursor.execute(
-                        sql.SQL("ANALYZE {s}.{t}").format(
-                            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                        )
-                    )
+                    if table not in self._analyzed:
+                        self.statistics_collect(table)
             if keys_ready is not None:
                 keys_ready()
             for table in pending:
@@ -381,6 +379,17 @@ class StagingImport:
                     cursor.execute(self._staged_index(indexdef, table))
         if keys:
             self._keys_done.add(table)
+
+    def statistics_collect(self, table: str, *, conn=None) -> None:
+        """``ANALYZE`` a loaded table (a loader may do it early, on its own connection,
+        once the table is complete; later deletions of a few rows do not matter)."""
+        with (conn or self.conn).cursor() as cursor:
+            cursor.execute(
+                sql.SQL("ANALYZE {s}.{t}").format(
+                    s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+                )
+            )
+        self._analyzed.add(table)
 
     def _keys_add(self, cursor, table: str, keys) -> None:
         statement = sql.SQL("ALTER TABLE {s}.{t} ").format(
