@@ -59,10 +59,12 @@ OLD_SCHEMA = "import_old"
 LIVE_SCHEMA = "public"
 SWAP_LOCK_TIMEOUT_MS = 500
 SWAP_ATTEMPTS = 40
-# Generous per-session memory for bulk work (index builds, hash joins); not server-wide.
+# Per-session memory for bulk work (index builds, hash joins); not server-wide. Index
+# builds, FK checks and the post-load steps run at the same time, each possibly with
+# parallel workers: these keep the database's share of an import's memory bounded.
 SESSION_SETTINGS = {
     "jit": "off",  # compiling the wide conversion queries costs more than it saves
-    "maintenance_work_mem": "256MB",
+    "maintenance_work_mem": "128MB",
     "work_mem": "64MB",
     "synchronous_commit": "off",
 }

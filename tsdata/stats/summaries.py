@@ -20,10 +20,11 @@ from tsdata.stats.registry import stats_config
 
 logger = logging.getLogger(__name__)
 
-# Per sort or hash of the build (each parallel worker has its own): enough to sort the
-# per-worker share of 2 million joined rows in memory; larger values were not faster at
-# 2 million stops and multiplied the database's memory at 20 million.
-BUILD_WORK_MEM = "64MB"
+# Per sort or hash of the build (each parallel worker has its own, and a parallel hash
+# join may use work_mem × workers): the build runs beside index builds and FK checks, so
+# it is kept small; 256MB was not faster at 2 million stops and took the database's
+# memory above 1 GB at 20 million.
+BUILD_WORK_MEM = "32MB"
 
 # ``INSERT INTO {dst}.table (columns) SELECT ...`` of the fill templates.
 _INSERT_SELECT = re.compile(r"^\s*INSERT INTO \{dst\}\.(\w+)\s*\(([^)]*)\)\s*(SELECT\b.*)$", re.S)
@@ -73,6 +74,7 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str) 
     """Fill the (empty) summary tables in ``target_schema`` from raw tables in ``source_schema``."""
     config = stats_config(state)
     cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
+    cursor.execute("SELECT set_config('hash_mem_multiplier', '1', true)")
     # JIT compilation costs seconds per statement here and saves less than it costs.
     cursor.execute("SELECT set_config('jit', 'off', true)")
     for template in config.fill_sql:
