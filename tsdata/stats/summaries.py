@@ -7,12 +7,13 @@ refills the live tables in one transaction for tests and manual repair.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import re
 import time
+from collections.abc import Iterator
 
 from django.db import connections
-from psycopg2 import sql
+from psycopg2 import errors, sql
 
 from tsdata.imports.steps import PostLoadStep, post_load_step_register
 from tsdata.states import state_config
@@ -20,35 +21,18 @@ from tsdata.stats.registry import stats_config
 
 logger = logging.getLogger(__name__)
 
-# Per sort or hash of the build (each parallel worker has its own, and a parallel hash
-# join may use work_mem × workers): the build runs beside index builds and FK checks, so
-# it is kept small; 256MB was not faster at 2 million stops and took the database's
-# memory above 1 GB at 20 million.
-BUILD_WORK_MEM = "32MB"
-
-# ``INSERT INTO {dst}.table (columns) SELECT ...`` of the fill templates.
-_INSERT_SELECT = re.compile(r"^\s*INSERT INTO \{dst\}\.(\w+)\s*\(([^)]*)\)\s*(SELECT\b.*)$", re.S)
-_SCRATCH_TABLE = "summary_fill_scratch"
-
-
-def _parallel_fill_statements(template: str) -> list[sql.Composable]:
-    """Run the aggregation as ``CREATE TABLE AS`` and copy its rows into the target.
-
-    PostgreSQL (15) never runs an ``INSERT ... SELECT`` in parallel, but it does run a
-    ``CREATE TABLE AS`` query with parallel workers: aggregating into an unlogged scratch
-    table and appending that to the (correctly typed) summary table halves the build on
-    two cores. Templates of another shape run as they are.
-    """
-    match = _INSERT_SELECT.match(template)
-    if match is None:
-        return [sql.SQL(template)]
-    table, columns, select = match.groups()
-    return [
-        sql.SQL("DROP TABLE IF EXISTS {dst}.{scratch}"),
-        sql.SQL(f"CREATE UNLOGGED TABLE {{dst}}.{{scratch}} ({columns}) AS " + select),
-        sql.SQL(f"INSERT INTO {{dst}}.{table} ({columns}) SELECT * FROM {{dst}}.{{scratch}}"),
-        sql.SQL("DROP TABLE {dst}.{scratch}"),
-    ]
+# Settings of the build transaction. The import runs the build beside its index builds
+# and FK checks, so the two cores are busy anyway: a serial plan that merge-joins stops
+# and drivers along their stop_id indexes uses the least CPU and memory (at 2 million
+# stops 7.6 CPU-seconds against about 10 for the parallel hash join, which at 20 million
+# also spilled to disk and took the database's memory above 1 GB with the index builds).
+BUILD_SETTINGS = {
+    "work_mem": "64MB",
+    "hash_mem_multiplier": "1",
+    "max_parallel_workers_per_gather": "0",
+    "enable_hashjoin": "off",
+    "jit": "off",  # compiling costs seconds per statement here and saves less
+}
 
 
 def summary_table_names(state: str) -> tuple[str, ...]:
@@ -73,30 +57,48 @@ def summary_create_statements(state: str) -> list[str]:
 def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str) -> None:
     """Fill the (empty) summary tables in ``target_schema`` from raw tables in ``source_schema``."""
     config = stats_config(state)
-    cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
-    cursor.execute("SELECT set_config('hash_mem_multiplier', '1', true)")
-    # JIT compilation costs seconds per statement here and saves less than it costs.
-    cursor.execute("SELECT set_config('jit', 'off', true)")
-    for template in config.fill_sql:
-        started = time.perf_counter()
-        rows = 0
-        for statement in _parallel_fill_statements(template):
-            query = statement.format(
-                src=sql.Identifier(source_schema),
-                dst=sql.Identifier(target_schema),
-                scratch=sql.Identifier(_SCRATCH_TABLE),
-                category=config.categories.case_sql(),
-            )
-            cursor.execute(query, {"tz": state_config(state).tz_name})
-            rows = max(rows, cursor.rowcount)
-        logger.info(
-            "%s summaries: %s: %d rows in %.1f s", state, template.split("\n")[1].strip(),
-            rows, time.perf_counter() - started,
-        )
+    with _settings(cursor, BUILD_SETTINGS):
+        for template in config.fill_sql:
+            _fill_statement_run(cursor, template, state=state, source_schema=source_schema,
+                                target_schema=target_schema)
     for table in summary_table_names(state):
         cursor.execute(
             sql.SQL("ANALYZE {}.{}").format(sql.Identifier(target_schema), sql.Identifier(table))
         )
+
+
+@contextlib.contextmanager
+def _settings(cursor, settings: dict[str, str]) -> Iterator[None]:
+    """Session settings for the block, restored afterwards (the import's connections are in
+    autocommit mode, where ``SET LOCAL`` would only last one statement)."""
+    previous = {}
+    for name, value in settings.items():
+        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, false)",
+                       [name, name, value])
+        previous[name] = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        # In a failed transaction the settings are rolled back with it.
+        with contextlib.suppress(errors.InFailedSqlTransaction):
+            for name, value in previous.items():
+                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+
+def _fill_statement_run(cursor, template: str, *, state: str, source_schema: str,
+                        target_schema: str) -> None:
+    config = stats_config(state)
+    started = time.perf_counter()
+    query = sql.SQL(template).format(
+        src=sql.Identifier(source_schema),
+        dst=sql.Identifier(target_schema),
+        category=config.categories.case_sql(),
+    )
+    cursor.execute(query, {"tz": state_config(state).tz_name})
+    logger.info(
+        "%s summaries: %s: %d rows in %.1f s", state, template.split("\n")[1].strip(),
+        cursor.rowcount, time.perf_counter() - started,
+    )
 
 
 def summary_build(cursor, schema: str, *, state: str) -> None:
