@@ -5,6 +5,7 @@ One definition for every state; states differ only by the configuration below.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -46,29 +47,57 @@ def _timeframe(stop_model, state: str, config: FactsConfig) -> tuple[str, str]:
     return tuple("" if bounds[key] is None else str(bounds[key]) for key in ("first", "last"))
 
 
-def dataset_facts_compute(state: str, *, override_start_date: str | None = None) -> list[str]:
+@dataclass(frozen=True)
+class AgencyStops:
+    stops: int
+    last_stop: datetime.datetime | None  # None for states without a stop timestamp
+
+
+def stops_by_agency(state: str) -> dict[int | None, AgencyStops]:
+    """Stops and latest stop per agency id (None: stops without an agency) in one scan of
+    the stop table, shared by the facts and the agencies' last reported stop."""
+    config = FACTS_CONFIG[state]
+    stop_model = apps.get_model(state, "Stop")
+    aggregates = {"stops": Count("*")}
+    if config.date_field:
+        aggregates["last_stop"] = Max(config.date_field)
+    rows = stop_model.objects.order_by().values("agency_id").annotate(**aggregates)
+    return {row["agency_id"]: AgencyStops(row["stops"], row.get("last_stop")) for row in rows}
+
+
+def dataset_facts_compute(
+    state: str,
+    *,
+    override_start_date: str | None = None,
+    per_agency: dict[int | None, AgencyStops] | None = None,
+) -> list[str]:
     """Recompute and store ``StateFacts``/``TopAgencyFacts`` of ``state``; printable lines.
 
     ``override_start_date`` replaces the start text (NC full imports: ``Jan 01, 2002``,
-    because very few agencies reported before).
+    because very few agencies reported before). ``per_agency`` is
+    :func:`stops_by_agency`'s result when the caller already has it.
     """
     config = FACTS_CONFIG[state]
     stop_model = apps.get_model(state, "Stop")
     agency_model = apps.get_model(state, "Agency")
+    if per_agency is None:
+        per_agency = stops_by_agency(state)
     start, end = _timeframe(stop_model, state, config)
     if override_start_date:
         start = override_start_date
-    total_stops = stop_model.objects.count()
+    total_stops = sum(entry.stops for entry in per_agency.values())
     if config.search_model:
         total_searches = apps.get_model(state, config.search_model).objects.count()
     else:
         total_searches = stop_model.objects.filter(search_conducted="Y").count()
-    total_agencies = agency_model.objects.count()
-    top = list(
-        agency_model.objects.annotate(stop_count=Count("stops"))
-        .order_by("-stop_count", "id")
-        .values_list("id", "name", "stop_count")[:TOP_AGENCIES]
-    )
+    agencies = list(agency_model.objects.values_list("id", "name"))
+    total_agencies = len(agencies)
+    empty = AgencyStops(0, None)
+    top = sorted(
+        ((agency_id, name, per_agency.get(agency_id, empty).stops)
+         for agency_id, name in agencies),
+        key=lambda row: (-row[2], row[0]),
+    )[:TOP_AGENCIES]
     with transaction.atomic():
         facts, _ = StateFacts.objects.update_or_create(
             state_key=state,

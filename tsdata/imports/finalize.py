@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import connections
-from psycopg2 import sql
+from django.apps import apps
 
 from tsdata.data_version import data_version_bump
-from tsdata.dataset_facts import FACTS_CONFIG, dataset_facts_compute
-from tsdata.states import state_config
+from tsdata.dataset_facts import FACTS_CONFIG, AgencyStops, dataset_facts_compute, stops_by_agency
 
 logger = logging.getLogger(__name__)
 
@@ -17,29 +15,20 @@ logger = logging.getLogger(__name__)
 FACTS_START_OVERRIDE = {"nc": "Jan 01, 2002"}
 
 
-def agency_last_reported_update(state: str) -> int:
+def agency_last_reported_update(state: str, per_agency: dict[int | None, AgencyStops]) -> int:
     """Store each agency's latest stop (NULL when it has none); returns agencies updated."""
-    date_field = FACTS_CONFIG[state].date_field
-    if date_field is None:
+    if FACTS_CONFIG[state].date_field is None:
         return 0
-    statement = sql.SQL(
-        """
-        UPDATE {agency} a
-           SET last_reported_stop = s.last_stop
-          FROM (SELECT a2.id, m.last_stop
-                  FROM {agency} a2
-                  LEFT JOIN (SELECT agency_id, max({date}) AS last_stop
-                               FROM {stop} GROUP BY agency_id) m ON m.agency_id = a2.id) s
-         WHERE a.id = s.id AND a.last_reported_stop IS DISTINCT FROM s.last_stop
-        """
-    ).format(
-        agency=sql.Identifier(f"{state}_agency"),
-        stop=sql.Identifier(f"{state}_stop"),
-        date=sql.Identifier(date_field),
-    )
-    with connections[state_config(state).db_alias].cursor() as cursor:
-        cursor.execute(statement.as_string(cursor.connection))
-        return cursor.rowcount
+    agency_model = apps.get_model(state, "Agency")
+    changed = []
+    for agency in agency_model.objects.only("id", "last_reported_stop"):
+        entry = per_agency.get(agency.id)
+        last_stop = entry.last_stop if entry else None
+        if agency.last_reported_stop != last_stop:
+            agency.last_reported_stop = last_stop
+            changed.append(agency)
+    agency_model.objects.bulk_update(changed, ["last_reported_stop"], batch_size=500)
+    return len(changed)
 
 
 def state_data_finalize(state: str, *, full_dataset: bool = True) -> list[str]:
@@ -47,9 +36,10 @@ def state_data_finalize(state: str, *, full_dataset: bool = True) -> list[str]:
 
     ``full_dataset=False`` (a developer subset) shows the real first stop date.
     """
-    updated = agency_last_reported_update(state)
+    per_agency = stops_by_agency(state)
+    updated = agency_last_reported_update(state, per_agency)
     override = FACTS_START_OVERRIDE.get(state) if full_dataset else None
-    lines = dataset_facts_compute(state, override_start_date=override)
+    lines = dataset_facts_compute(state, override_start_date=override, per_agency=per_agency)
     version = data_version_bump(state)
     for line in lines:
         logger.info("%s facts: %s", state.upper(), line)
