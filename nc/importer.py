@@ -17,8 +17,9 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -328,6 +329,24 @@ def children_of_excluded_delete_sql(spec: FileSpec) -> list[str]:
 
 
 # ---- the load ---------------------------------------------------------------------------
+@dataclass
+class AgencyResolution:
+    """Raw agency names → ids for one import: the registry's (names and aliases) known up
+    front, and ``resolver(conn, names) -> (name → id, Highway Patrol id)`` (the
+    service's) for the names that take the slow path, or all of them when the registry
+    is empty."""
+
+    known: dict[str, int]
+    resolver: Callable[[object, set[str]], tuple[dict[str, int], int | None]]
+    mapping: dict[str, int] = field(default_factory=dict)
+    shp_id: int | None = None
+    resolved: bool = False
+
+    def resolve(self, conn, names: set[str]) -> None:
+        self.mapping, self.shp_id = self.resolver(conn, names)
+        self.resolved = True
+
+
 def agency_lookup(mapping: dict[str, int], shp_id: int | None) -> KeyLookup:
     """Fast-path lookup for Stop.txt: the agency id appended to each line, and lines that
     the cut-off may concern (before 2002, not the Highway Patrol) left to SQL."""
@@ -341,26 +360,30 @@ def agency_lookup(mapping: dict[str, int], shp_id: int | None) -> KeyLookup:
 
 
 def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
-               subset: tuple[int, int] | None, agencies_resolve, shp_holder: dict) -> None:
+               subset: tuple[int, int] | None, agencies: AgencyResolution) -> None:
     """COPY one file (fast path, or everything through the raw table for a subset) and
     insert the rows of its slow lines.
 
-    Stop.txt is read twice: a first pass collects the agency names, which are resolved to
-    ids before the load, so that well-formed stops go straight into ``nc_stop`` with their
-    agency id appended to the line.
+    Well-formed stops go straight into ``nc_stop`` with the agency id appended to the line
+    when their agency name is known (registry names and aliases); lines with other names
+    take the slow path, and those names are resolved (new ids) before the slow lines are
+    inserted. With an empty registry (a first import) a first pass over Stop.txt collects
+    and resolves every name before the load instead, so that the stops still take the
+    fast path.
     """
     counts = report.file(spec.filename)
     progress = Progress(f"NC {spec.filename}", size)
     fast_rows = 0
     lookup = None
     with zipfile.ZipFile(zip_path) as archive:
-        if spec.table == "nc_stop":
-            with report.phase("agencies"), archive.open(spec.filename) as raw:
-                names = fastpath.field_values_distinct(raw, 1, TRIM_BYTES)
-                mapping, shp_holder["shp"] = agencies_resolve(
-                    conn, {name.decode("cp1252") for name in names}
-                )
-                lookup = agency_lookup(mapping, shp_holder["shp"])
+        if spec.table == "nc_stop" and subset is None:
+            if not agencies.known:
+                with report.phase("agencies"), archive.open(spec.filename) as raw:
+                    names = fastpath.field_values_distinct(raw, 1, TRIM_BYTES)
+                    agencies.resolve(conn, {name.decode("cp1252") for name in names})
+                lookup = agency_lookup(agencies.mapping, agencies.shp_id)
+            else:
+                lookup = agency_lookup(agencies.known, agencies.known.get(HIGHWAY_PATROL))
         with report.phase(f"copy {spec.filename}"), archive.open(spec.filename) as raw:
             if subset is not None:
                 copied = raw_lines_copy(conn, table=spec.raw_table, stream=raw,
@@ -382,8 +405,11 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
     counts.blank = blank
     counts.read = fast_rows + slow_total - blank
     if spec.table == "nc_stop":
+        if not agencies.resolved:
+            with report.phase("agencies"):
+                agencies.resolve(conn, _slow_agency_names(conn))
         _agency_names_check(conn)
-    classified = classified_select(spec, subset=subset, shp_id=shp_holder.get("shp"))
+    classified = classified_select(spec, subset=subset, shp_id=agencies.shp_id)
     with report.phase(f"insert {spec.table}"), conn.cursor() as cursor:
         cursor.execute(insert_sql(spec, classified).replace("{staging}", STAGING))
         counts.loaded = fast_rows + cursor.rowcount
@@ -391,9 +417,19 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
         cursor.execute(f"DROP TABLE {STAGING}.{spec.raw_table}")
 
 
+def _slow_agency_names(conn) -> set[str]:
+    """Distinct agency names of the slow Stop.txt lines, trimmed like their fields."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT btrim(split_part(line, E'\\t', 2), {TRIM}) "
+            f"FROM {STAGING}.raw_stop WHERE line IS NOT NULL"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
 def _agency_names_check(conn) -> None:
-    """Every name on a slow line must have been seen by the first pass (it reads the same
-    bytes; only a 64-bit hash collision between two names could make it miss one)."""
+    """Every name on a slow line must be in the agency map (after a first pass, only a
+    64-bit hash collision between two names could make it miss one)."""
     with conn.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT btrim(split_part(line, E'\\t', 2), {TRIM}) AS name "
@@ -448,13 +484,13 @@ def files_copy_and_insert(
     zip_path: Path,
     report: ImportReport,
     subset: tuple[int, int] | None,
-    agencies_resolve,
+    agencies: AgencyResolution,
 ) -> int | None:
     """Load the five files on two connections (Stop alone; PERSON then the small ones).
 
-    ``agencies_resolve(conn, names) -> (name → id, shp_id)`` runs on the Stop connection
-    before its COPY (stops are loaded with their agency ids) and must create the staging
-    ``agency_map`` table the validation in SQL joins. Returns the Highway Patrol's id.
+    ``agencies.resolve`` runs on the Stop connection (see :func:`_file_load`) and must
+    create the staging ``agency_map`` table the validation in SQL joins. Returns the
+    Highway Patrol's id.
     """
     with zipfile.ZipFile(zip_path) as archive:
         sizes = {info.filename: info.file_size for info in archive.infolist()}
@@ -467,13 +503,11 @@ def files_copy_and_insert(
     )
     connections = [staging.new_connection() for _ in range(2)]
     queues = [[FILES[0]], list(FILES[1:])]
-    shp_holder: dict[str, int | None] = {}
 
     def work(conn, specs: list[FileSpec]) -> None:
         for spec in specs:
             _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename], report=report,
-                       subset=subset, agencies_resolve=agencies_resolve,
-                       shp_holder=shp_holder)
+                       subset=subset, agencies=agencies)
         if specs[0].table != "nc_stop":
             # PERSON and the small files are done long before Stop: index and analyse them
             # meanwhile.
@@ -488,7 +522,7 @@ def files_copy_and_insert(
         ]
         for future in futures:
             future.result()
-    return shp_holder.get("shp")
+    return agencies.shp_id
 
 
 def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:

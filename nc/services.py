@@ -119,9 +119,10 @@ def nc_import_run(
                 new_rows.extend(rows)
                 return mapping, shp
 
+            agencies = importer.AgencyResolution(known={**known[1], **known[0]},
+                                                 resolver=resolve)
             importer.files_copy_and_insert(
-                staging, zip_path=archive, report=report, subset=subset,
-                agencies_resolve=resolve,
+                staging, zip_path=archive, report=report, subset=subset, agencies=agencies,
             )
             importer.files_reconcile(staging, report=report)
             new_names = agencies_new_register(staging, new_rows)

@@ -197,6 +197,28 @@ def test_dirty_extract_exact_contents(tmp_path, settings):
     assert f"ids: {SHP}, {PENA}, {RALEIGH}." in mail.outbox[0].body
 
 
+def _all_rows() -> dict[str, list[tuple]]:
+    return {
+        model.__name__: list(model.objects.order_by("pk").values_list())
+        for model in (Stop, Person, Search, Contraband, SearchBasis, StopSummary,
+                      OfficerStopSummary)
+    }
+
+
+def test_known_agencies_take_the_same_decisions_as_a_first_import(tmp_path, settings):
+    """A first import resolves every name before the load (first pass); later imports map
+    registry names on the fast path and resolve only the slow lines' names. Same data,
+    same tables: cut-off, rejects, agency ids."""
+    settings.IMPORT_MAX_REJECT_SHARE = 0.5
+    first_report = nc_import_run(zip_path=dirty_extract(tmp_path / "x.zip"), prime=False)
+    first = _all_rows()
+    assert "agencies" in first_report.phases
+    second_report = nc_import_run(zip_path=dirty_extract(tmp_path / "y.zip"), prime=False)
+    assert _all_rows() == first
+    assert {name: counts.as_dict() for name, counts in second_report.files.items()} == {
+        name: counts.as_dict() for name, counts in first_report.files.items()}
+
+
 def test_ids_stable_across_imports_with_new_and_renamed_agencies(tmp_path):
     nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH, DURHAM, SHP]),
                   prime=False)
