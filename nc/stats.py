@@ -39,7 +39,7 @@ LEFT JOIN (SELECT se.stop_id, COUNT(*) AS n
              JOIN {src}.nc_contraband c ON c.search_id = se.search_id
             GROUP BY se.stop_id) co
        ON co.stop_id = s.stop_id
-WHERE s.agency_id IS NOT NULL
+WHERE s.agency_id IS NOT NULL AND {part}
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 """
@@ -112,4 +112,5 @@ STATS = StateStats(
     ),
     officer_filter=True,
     fill_sql=(_OFFICER_STOPS, _OFFICER_SEARCH_TYPES, _AGENCY_STOPS, _AGENCY_SEARCH_TYPES),
+    split_by=("nc_stop", "stop_id", "s.stop_id"),
 )

@@ -168,8 +168,13 @@ class StateStats:
     officer_filter: bool
     # Set-based SQL statements filling the summary tables, in order. Placeholders: ``{src}``
     # (schema of the raw tables), ``{dst}`` (schema of the summary tables), ``{category}``
-    # (``categories.case_sql()``); the parameter ``%(tz)s`` is the state's time zone.
+    # (``categories.case_sql()``), ``{part}`` (a condition on ``split_by``, see below);
+    # the parameter ``%(tz)s`` is the state's time zone.
     fill_sql: tuple[str, ...] = field(default=())
+    # (raw table, column, SQL expression of that column in the templates): an import may
+    # fill a ``{part}`` template in two ranges of the column on two connections and merge
+    # the partial counts (every measure of a summary table is a count).
+    split_by: tuple[str, str, str] | None = None
 
     def endpoint(self, name: str) -> Endpoint:
         if name not in self.endpoints:

@@ -336,3 +336,26 @@ def test_nc_imported_extract_matches_raw_sql(tmp_path) -> None:
             assert repr(response.json()) == repr(expected), (agency_id, officer, endpoint)
             non_empty += bool(expected)
     assert non_empty > 100
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_nc_import_split_build_equals_single_statement_build(tmp_path) -> None:
+    """The import fills the officer-level table in two stop-id ranges on two connections
+    and merges the partial counts; rebuilding in place with one statement per table gives
+    the very same rows of every summary table."""
+    from nc.models import OfficerStopSummary, SearchTypeSummary, StopSummary
+    from nc.sample_data import sample_zip_write
+    from nc.services import nc_import_run
+    from tsdata.stats.services import summary_rebuild
+
+    archive = sample_zip_write(out_dir=tmp_path, stops=6000, seed=5)
+    nc_import_run(zip_path=archive, dest=tmp_path / "work", prime=False)
+    models = (OfficerStopSummary, StopSummary, SearchTypeSummary)
+
+    def rows() -> dict[str, list[tuple]]:
+        return {model.__name__: sorted(model.objects.values_list()) for model in models}
+
+    imported = rows()
+    assert len(imported["OfficerStopSummary"]) > 500
+    summary_rebuild("nc")
+    assert rows() == imported
