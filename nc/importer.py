@@ -316,18 +316,6 @@ def rejects_sql(spec: FileSpec, classified: str) -> str:
     )
 
 
-def children_of_excluded_delete_sql(spec: FileSpec) -> list[str]:
-    """Remove loaded rows whose stop/person/search was excluded (cut off or rejected)."""
-    statements = []
-    for index, parent in spec.parents:
-        column = spec.columns[index].name
-        statements.append(
-            f"DELETE FROM {{staging}}.{spec.table} t USING {{staging}}.excluded_{parent} x "
-            f"WHERE t.{column} = x.id"
-        )
-    return statements
-
-
 # ---- the load ---------------------------------------------------------------------------
 @dataclass
 class AgencyResolution:
