@@ -12,6 +12,7 @@ or load after trimming/truncation). Everything else is parsed only by PostgreSQL
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import re
 import threading
@@ -279,8 +280,10 @@ class KeyLookup:
     min_year: int = 0
     exempt_id: int = -1
 
+    @functools.cached_property
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(sorted hashes, byte offsets, concatenated bytes, ids) for :func:`_screen`."""
+        """(sorted hashes, byte offsets, concatenated bytes, ids) for :func:`_screen`,
+        built once per lookup."""
         entries = sorted(
             (int(_fnv(np.frombuffer(key, np.uint8), 0, len(key))), key, value)
             for key, value in self.ids.items()
@@ -299,13 +302,13 @@ _NO_LOOKUP = (np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(1, np.uint
 
 def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray,
                allowed: np.ndarray, lookup: KeyLookup | None = None,
-               lookup_arrays: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray]:
     """(slow, ids) per line (``ends`` = newline positions); see :func:`_screen`."""
     if lookup is None:
         return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE, -1, *_NO_LOOKUP,
                        -1, 0, -1)
     return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE, lookup.field,
-                   *(lookup_arrays or lookup.arrays()), lookup.date_field, lookup.min_year,
+                   *lookup.arrays, lookup.date_field, lookup.min_year,
                    lookup.exempt_id)
 
 
@@ -346,7 +349,6 @@ def fast_copy(
     """
     non_text = np.array(non_text_columns, dtype=bool)
     allowed = charset_table(width, column_charsets or [None] * width)
-    lookup_arrays = lookup.arrays() if lookup is not None else None
     result = FastCopyResult()
     # Screening the next block (inflate, compiled screen) overlaps with PostgreSQL parsing
     # the current one: a producer thread feeds a short queue.
@@ -359,8 +361,7 @@ def fast_copy(
             for block in _clean_blocks(stream, result):
                 arr = np.frombuffer(block, dtype=np.uint8)
                 ends = np.flatnonzero(arr == 10)
-                slow, ids = _slow_mask(arr, ends, width, non_text, allowed, lookup,
-                                       lookup_arrays)
+                slow, ids = _slow_mask(arr, ends, width, non_text, allowed, lookup)
                 line_numbers = line_base + 1 + np.arange(len(ends))
                 line_base += len(ends)
                 if progress is not None:

@@ -105,13 +105,10 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
 
     def part_fill(part_cursor, index: int) -> None:
         part_cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(scratch[index]))
-        part_cursor.execute(
-            sql.SQL(f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select}").format(
-                scratch=scratch[index], src=sql.Identifier(source_schema),
-                dst=sql.Identifier(target_schema), part=parts[index],
-                category=stats_config(state).categories.case_sql(),
-            ),
-            {"tz": state_config(state).tz_name},
+        _template_execute(
+            part_cursor, f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select}",
+            state=state, source_schema=source_schema, target_schema=target_schema,
+            part=parts[index], scratch=scratch[index],
         )
 
     with (
@@ -173,19 +170,26 @@ def _settings(cursor, settings: dict[str, str]) -> Iterator[None]:
 
 def _fill_statement_run(cursor, template: str, *, part: sql.Composable, state: str,
                         source_schema: str, target_schema: str) -> None:
-    config = stats_config(state)
     started = time.perf_counter()
-    query = sql.SQL(template).format(
-        src=sql.Identifier(source_schema),
-        dst=sql.Identifier(target_schema),
-        category=config.categories.case_sql(),
-        part=part,
-    )
-    cursor.execute(query, {"tz": state_config(state).tz_name})
+    _template_execute(cursor, template, state=state, source_schema=source_schema,
+                      target_schema=target_schema, part=part)
     logger.info(
         "%s summaries: %s: %d rows in %.1f s", state, template.split("\n")[1].strip(),
         cursor.rowcount, time.perf_counter() - started,
     )
+
+
+def _template_execute(cursor, template: str, *, state: str, source_schema: str,
+                      target_schema: str, part: sql.Composable, **more: sql.Composable) -> None:
+    """Run a fill template with its placeholders (see ``StateStats.fill_sql``) filled in."""
+    query = sql.SQL(template).format(
+        src=sql.Identifier(source_schema),
+        dst=sql.Identifier(target_schema),
+        category=stats_config(state).categories.case_sql(),
+        part=part,
+        **more,
+    )
+    cursor.execute(query, {"tz": state_config(state).tz_name})
 
 
 def summary_build(cursor, schema: str, *, state: str, split: bool = False) -> None:
