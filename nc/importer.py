@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from nc.summary_stream import SummaryStream
 from tsdata.imports import fastpath
 from tsdata.imports.fastpath import KeyLookup, fast_copy
 from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy, raw_table_create
@@ -348,7 +350,8 @@ def agency_lookup(mapping: dict[str, int], shp_id: int | None) -> KeyLookup:
 
 
 def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
-               subset: tuple[int, int] | None, agencies: AgencyResolution) -> None:
+               subset: tuple[int, int] | None, agencies: AgencyResolution,
+               streamed: SummaryStream | None = None) -> None:
     """COPY one file (fast path, or everything through the raw table for a subset) and
     insert the rows of its slow lines.
 
@@ -378,7 +381,7 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
                                         progress=progress)
                 nul_bytes = copied.get("nul_bytes", 0)
             else:
-                result = _fast_file_copy(conn, spec, raw, progress, lookup)
+                result = _fast_file_copy(conn, spec, raw, progress, lookup, streamed)
                 fast_rows, nul_bytes = result.fast_rows, result.nul_bytes
                 if result.refused_by_copy:
                     report.notes.append(
@@ -431,7 +434,8 @@ def _agency_names_check(conn) -> None:
         )
 
 
-def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | None):
+def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | None,
+                    streamed: SummaryStream | None = None):
     columns = [column.name for column in spec.columns]
     if lookup is not None:
         columns.append("agency_id")
@@ -448,7 +452,15 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
             cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
             return cursor.rowcount
 
+    on_loaded = None
+    if streamed is not None:
+        on_loaded = {"nc_person": streamed.persons_loaded,
+                     "nc_search": streamed.searches_loaded,
+                     "nc_stop": streamed.stops_loaded}.get(spec.table)
+
     def slow_sink(lines: list[tuple[int, bytes]]) -> None:
+        if on_loaded is not None:
+            streamed.lines_slow(spec.stop_field, lines)
         data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
         with conn.cursor() as cursor:
             cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
@@ -459,6 +471,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
             non_text_columns=[column.kind != "text" for column in spec.columns],
             column_charsets=[CHARSETS.get(column.kind) for column in spec.columns],
             copy_block=copy_block, slow_sink=slow_sink, progress=progress, lookup=lookup,
+            on_loaded=on_loaded,
         )
     finally:
         with conn.cursor() as cursor:
@@ -491,11 +504,26 @@ def files_copy_and_insert(
     )
     connections = [staging.new_connection() for _ in range(2)]
     queues = [[FILES[0]], list(FILES[1:])]
+    # Stop.txt waits for PERSON.txt and Search.txt: the simple stops are then counted
+    # for the officer summary as they load (``nc.summary_stream``).
+    children_loaded = threading.Event()
+    streamed = SummaryStream() if subset is None else None
 
     def work(conn, specs: list[FileSpec]) -> None:
-        for spec in specs:
-            _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename], report=report,
-                       subset=subset, agencies=agencies)
+        try:
+            for spec in specs:
+                if spec.table == "nc_stop":
+                    children_loaded.wait()
+                _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename],
+                           report=report, subset=subset, agencies=agencies, streamed=streamed)
+                if spec.table == "nc_search":
+                    children_loaded.set()
+        finally:
+            children_loaded.set()
+        if specs[0].table == "nc_stop" and streamed is not None and streamed.usable:
+            with report.phase("store streamed counts"):
+                rows = streamed.store(conn, STAGING)
+            report.notes.append(f"officer summary: {rows:,} rows counted while loading")
         if specs[0].table != "nc_stop":
             # PERSON and the small files are done long before Stop: index and analyse them
             # meanwhile.

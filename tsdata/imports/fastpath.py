@@ -338,6 +338,7 @@ def fast_copy(
     progress: Progress | None = None,
     column_charsets: list[bytes | None] | None = None,
     lookup: KeyLookup | None = None,
+    on_loaded: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None] | None = None,
 ) -> FastCopyResult:
     """Split ``stream`` into typed-COPY blocks and slow lines (see the module docstring).
 
@@ -346,6 +347,8 @@ def fast_copy(
     ``column_charsets`` (bytes per column, None for free text) sends lines with other
     characters in a column to the slow path, so both paths accept exactly the same values.
     With a ``lookup`` every fast line gets its looked-up id as an extra last column.
+    ``on_loaded(arr, ends, loaded, ids)`` sees each block after its COPY, with the mask of
+    the lines it loaded (and their looked-up ids), in file order.
     """
     non_text = np.array(non_text_columns, dtype=bool)
     allowed = charset_table(width, column_charsets or [None] * width)
@@ -377,6 +380,9 @@ def fast_copy(
     try:
         while (item := blocks.get()) is not None:
             _block_load(*item, lookup is not None, copy_block, slow_sink, result)
+            if on_loaded is not None:
+                block, arr, ends, slow, ids, _ = item
+                on_loaded(arr, ends, ~slow, ids)
     finally:
         # Unblock and finish the producer even when a COPY failed.
         while producer.is_alive():

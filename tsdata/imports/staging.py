@@ -146,7 +146,7 @@ def _table_definition(cursor, table: str) -> _TableDefinition:
     return definition
 
 
-def _table_exists(cursor, schema: str, table: str) -> bool:
+def table_exists(cursor, schema: str, table: str) -> bool:
     cursor.execute(
         "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s", [schema, table]
     )
@@ -188,7 +188,7 @@ class StagingImport:
                 )
             self._schemas_reset(cursor)
             for table in self.tables:
-                if not _table_exists(cursor, LIVE_SCHEMA, table):
+                if not table_exists(cursor, LIVE_SCHEMA, table):
                     raise ImportValidationError(
                         f"Table {table} does not exist in the {self.state} database; "
                         "run the migrations first."
@@ -480,7 +480,7 @@ class StagingImport:
                 finally:
                     cursor.execute("SET search_path = public")
                 for table in step.tables:
-                    if not _table_exists(cursor, STAGING_SCHEMA, table):
+                    if not table_exists(cursor, STAGING_SCHEMA, table):
                         raise ImportValidationError(
                             f"Post-load step {step.name} did not create {table} in staging"
                         )
@@ -540,7 +540,7 @@ class StagingImport:
                         )
                     )
                     # Lock every live table first (in one statement) so the moves are quick.
-                    live = [t for t in swapped if _table_exists(cursor, LIVE_SCHEMA, t)]
+                    live = [t for t in swapped if table_exists(cursor, LIVE_SCHEMA, t)]
                     if live:
                         cursor.execute(
                             sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(

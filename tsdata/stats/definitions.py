@@ -120,6 +120,16 @@ class CategoryScheme:
     defaults: tuple[str, ...]
     override: tuple[str, str, str] | None = None
 
+    def key_for(self, values: dict[str, str]) -> str:
+        """The key ``case_sql`` gives a row whose columns (by their SQL expression, e.g.
+        ``p.race``) have these non-NULL values (for the streamed counts of an import)."""
+        if self.override is not None:
+            override_column, code, key = self.override
+            if values[override_column] == code:
+                return key
+        value = values[self.label_column]
+        return self.labels.get(value, value)
+
     def case_sql(self) -> sql.Composable:
         """``CASE ... END`` computing the key in SQL (literals quoted by psycopg2)."""
         column = sql.SQL(self.label_column)

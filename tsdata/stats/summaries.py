@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from django.db import connections
 from psycopg2 import errors, sql
 
-from tsdata.imports.staging import state_connection
+from tsdata.imports.staging import state_connection, table_exists
 from tsdata.imports.steps import PostLoadStep, post_load_step_register
 from tsdata.states import state_config
 from tsdata.stats.registry import stats_config
@@ -39,6 +39,20 @@ BUILD_SETTINGS = {
     "enable_hashjoin": "off",
     "jit": "off",  # compiling costs seconds per statement here and saves less
 }
+
+# A part is unordered: hash aggregation (spilling to disk beyond ``work_mem``) is then
+# cheaper than sorting every joined row, but the planner, estimating one group per row,
+# would sort; only the merge of the parts sorts (far fewer rows).
+PART_SETTINGS = {"enable_sort": "off", "enable_nestloop": "off"}
+# The rows of only a few per cent of the stops: let the planner pick index lookups.
+DIRTY_PART_SETTINGS = {"enable_hashjoin": "on"}
+
+# An import may count the simple stops of a ``{part}`` template while loading (NC:
+# ``nc.summary_stream``) and leave in the staging schema the counted rows in
+# ``<table>_streamed`` and the values of the split column whose rows it did not count in
+# ``summary_dirty``; the template then only runs for those (see ``_streamed_fill_run``).
+STREAMED_SUFFIX = "_streamed"
+DIRTY_TABLE = "summary_dirty"
 
 
 def summary_table_names(state: str) -> tuple[str, ...]:
@@ -72,7 +86,11 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
         for template in config.fill_sql:
             arguments = {"state": state, "source_schema": source_schema,
                          "target_schema": target_schema}
-            if "{part}" in template and extra_connection is not None and config.split_by:
+            if "{part}" in template and config.split_by and _streamed(
+                cursor, source_schema, template
+            ):
+                _streamed_fill_run(cursor, template, **arguments)
+            elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
                 _fill_statement_run(cursor, template, part=sql.SQL("TRUE"), **arguments)
@@ -82,16 +100,21 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
         )
 
 
+def _template_split(template: str) -> tuple[str, str, str]:
+    """(table, column list, SELECT) of an ``INSERT INTO {dst}.table (...) SELECT`` template."""
+    match = _INSERT_SELECT.match(template)
+    if match is None:
+        raise ValueError(f"a {{part}} template must be INSERT ... SELECT: {template[:60]}")
+    return match.groups()
+
+
 def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
                     source_schema: str, target_schema: str) -> None:
     """Aggregate two ranges of the split column into scratch tables on two connections,
     then merge the partial counts into the summary table in primary-key order."""
     started = time.perf_counter()
     table_name, column, expression = stats_config(state).split_by
-    match = _INSERT_SELECT.match(template)
-    if match is None:
-        raise ValueError(f"a {{part}} template must be INSERT ... SELECT: {template[:60]}")
-    table, columns, select = match.groups()
+    table, columns, select = _template_split(template)
     cursor.execute(
         sql.SQL("SELECT min({c}), max({c}) FROM {s}.{t}").format(
             c=sql.Identifier(column), s=sql.Identifier(source_schema),
@@ -105,11 +128,12 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
 
     def part_fill(part_cursor, index: int) -> None:
         part_cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(scratch[index]))
-        _template_execute(
-            part_cursor, f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select}",
-            state=state, source_schema=source_schema, target_schema=target_schema,
-            part=parts[index], scratch=scratch[index],
-        )
+        with _settings(part_cursor, PART_SETTINGS):
+            _template_execute(
+                part_cursor, f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select}",
+                state=state, source_schema=source_schema, target_schema=target_schema,
+                part=parts[index], scratch=scratch[index],
+            )
 
     with (
         extra_connection.cursor() as extra_cursor,
@@ -125,6 +149,76 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
         finally:
             wait([other])
         other.result()
+    rows = _parts_merge(cursor, state, table, columns, target_schema, scratch)
+    logger.info("%s summaries: %s in two parts: %d rows in %.1f s", state, table, rows,
+                time.perf_counter() - started)
+
+
+def _streamed(cursor, schema: str, template: str) -> bool:
+    table = _template_split(template)[0]
+    return table_exists(cursor, schema, f"{table}{STREAMED_SUFFIX}") and table_exists(
+        cursor, schema, DIRTY_TABLE
+    )
+
+
+def _streamed_fill_run(cursor, template: str, *, state: str, source_schema: str,
+                       target_schema: str) -> None:
+    """Merge the rows the import counted while loading with the template's rows for the
+    values of the split column it did not count; the streamed tables are dropped, so a
+    rerun (after rows were removed) builds everything in SQL."""
+    started = time.perf_counter()
+    _, column, expression = stats_config(state).split_by
+    table, columns, select = _template_split(template)
+    streamed = sql.Identifier(source_schema, f"{table}{STREAMED_SUFFIX}")
+    dirty = sql.Identifier(source_schema, DIRTY_TABLE)
+    scratch = sql.Identifier(target_schema, f"{table}_part1")
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(scratch))
+    with _settings(cursor, DIRTY_PART_SETTINGS):
+        _template_execute(
+            cursor, f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select}",
+            state=state, source_schema=source_schema, target_schema=target_schema,
+            part=sql.SQL(f"{expression} IN (SELECT {{}} FROM {{}})").format(
+                sql.Identifier(column), dirty
+            ),
+            scratch=scratch,
+        )
+    rows = _parts_merge(cursor, state, table, columns, target_schema, [streamed, scratch])
+    cursor.execute(sql.SQL("DROP TABLE {}").format(dirty))
+    logger.info("%s summaries: %s from counts streamed during the load and SQL: %d rows "
+                "in %.1f s", state, table, rows, time.perf_counter() - started)
+
+
+def streamed_tables_create(cursor, *, state: str, schema: str) -> list[str]:
+    """Create (empty) the tables an import leaves its streamed counts in: per ``{part}``
+    template ``<table>_streamed`` with exactly the template's columns, and
+    ``summary_dirty``. Returns the names of the ``_streamed`` tables."""
+    config = stats_config(state)
+    _, column, _ = config.split_by
+    names = []
+    for template in config.fill_sql:
+        if "{part}" not in template:
+            continue
+        table, columns, select = _template_split(template)
+        name = f"{table}{STREAMED_SUFFIX}"
+        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, name)))
+        _template_execute(
+            cursor, f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select} WITH NO DATA",
+            state=state, source_schema=schema, target_schema=schema, part=sql.SQL("FALSE"),
+            scratch=sql.Identifier(schema, name),
+        )
+        names.append(name)
+    cursor.execute(
+        sql.SQL("DROP TABLE IF EXISTS {t}; CREATE UNLOGGED TABLE {t} ({c} bigint)").format(
+            t=sql.Identifier(schema, DIRTY_TABLE), c=sql.Identifier(column)
+        )
+    )
+    return names
+
+
+def _parts_merge(cursor, state: str, table: str, columns: str, schema: str,
+                 parts: list[sql.Identifier]) -> int:
+    """Sum two tables of partial counts into ``schema.table`` in primary-key order and
+    drop them; returns the number of rows."""
     keys = _primary_keys(state)[table][1]
     names = [name.strip() for name in columns.split(",")]
     measures = [name for name in names if name not in keys]
@@ -135,19 +229,18 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
             "SELECT {keys}, {sums} FROM (SELECT * FROM {p0} UNION ALL SELECT * FROM {p1}) u "
             "GROUP BY {keys} ORDER BY {keys}"
         ).format(
-            dst=sql.Identifier(target_schema), table=sql.Identifier(table), keys=key_list,
+            dst=sql.Identifier(schema), table=sql.Identifier(table), keys=key_list,
             measures=sql.SQL(", ").join(sql.Identifier(name) for name in measures),
             sums=sql.SQL(", ").join(
                 sql.SQL("SUM({})").format(sql.Identifier(name)) for name in measures
             ),
-            p0=scratch[0], p1=scratch[1],
+            p0=parts[0], p1=parts[1],
         )
     )
     rows = cursor.rowcount
-    for name in scratch:
+    for name in parts:
         cursor.execute(sql.SQL("DROP TABLE {}").format(name))
-    logger.info("%s summaries: %s in two parts: %d rows in %.1f s", state, table, rows,
-                time.perf_counter() - started)
+    return rows
 
 
 @contextlib.contextmanager

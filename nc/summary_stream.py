@@ -1,0 +1,414 @@
+"""Officer-level stop counts of the simple stops, counted while the extract streams in.
+
+The officer summary's SQL joins every stop with its driver and groups the joined rows
+(about half of a 2-million-stop import). Most stops are simple: one driver and no search,
+so each adds exactly 1 to ``stops`` of its (agency, officer, year, purpose, category) row
+and nothing to the other measures. The import counts those stops here, from the lines
+the fast path has just loaded (PERSON.txt and Search.txt are loaded before Stop.txt);
+every other stop is "dirty" and left to the summary's SQL template, restricted to the
+dirty stops (``tsdata.stats.summaries``): a searched stop, a stop with several drivers,
+and any stop id on a line that went through the validation in SQL (that line may be
+loaded, rejected or cut off, which may change the stop's rows).
+
+The category of a driver comes from the state's ``CategoryScheme.key_for`` (the same
+definition as its SQL ``CASE``), the year is the StopDate's own (stops are stored in
+the state's time zone and the summary takes the year in that zone), and the result is
+only used when nothing removed rows after the load (the FK fallback discards it). The
+import tests check that a streamed build equals a plain SQL build on dirty extracts.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numba
+import numpy as np
+
+from tsdata.imports.fastpath import _FNV_OFFSET, _FNV_PRIME
+from tsdata.stats.registry import stats_config
+from tsdata.stats.summaries import DIRTY_TABLE, streamed_tables_create
+
+# Per stop id, one byte: the category code (1-63) of its single driver, or 0.
+CODE_MASK = 63
+DIRTY = 64  # counted by SQL
+COUNTED = 128  # counted here
+MAX_STOP_ID = 400_000_000  # beyond this the per-stop array would be too large
+MAX_CODES = 63
+# Stop.txt fields (0-based) and PERSON.txt / Search.txt fields the counting reads.
+STOP_FIELDS = np.array([0, 2, 3, 12], np.int64)  # stop id, date, purpose, officer id
+PERSON_FIELDS = np.array([1, 2, 5, 6], np.int64)  # stop id, type, ethnicity, race
+SEARCH_FIELDS = np.array([1], np.int64)  # stop id
+_TRIM = b" \n\x0b\x0c\xa0"  # what the validation in SQL trims (importer.TRIM_BYTES)
+
+
+@numba.njit(nogil=True, cache=True)
+def _bounds(arr, ends, keep, fields):
+    """(starts, stops) of the wanted ``fields`` (ascending indexes) of the kept lines."""
+    count = 0
+    for line in range(ends.size):
+        if keep[line]:
+            count += 1
+    starts = np.zeros((count, fields.size), np.int64)
+    stops = np.zeros((count, fields.size), np.int64)
+    row = 0
+    start = 0
+    for line in range(ends.size):
+        stop = ends[line]
+        if keep[line]:
+            field = 0
+            wanted = 0
+            field_start = start
+            for i in range(start, stop + 1):
+                if i == stop or arr[i] == 9:
+                    if wanted < fields.size and field == fields[wanted]:
+                        starts[row, wanted] = field_start
+                        stops[row, wanted] = i
+                        wanted += 1
+                    field += 1
+                    field_start = i + 1
+            row += 1
+        start = stop + 1
+    return starts, stops
+
+
+@numba.njit(nogil=True, cache=True)
+def _number(arr, start, stop):
+    value = 0
+    for i in range(start, stop):
+        value = value * 10 + arr[i] - 48
+    return value
+
+
+@numba.njit(nogil=True, cache=True)
+def _stop_ids(arr, starts, stops, column):
+    out = np.empty(starts.shape[0], np.int64)
+    for row in range(starts.shape[0]):
+        out[row] = _number(arr, starts[row, column], stops[row, column])
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _short_text(arr, start, stop):
+    """A field of at most two bytes as an int: length, then the bytes."""
+    value = stop - start
+    for i in range(start, stop):
+        value = value * 256 + arr[i]
+    return value
+
+
+@numba.njit(nogil=True, cache=True)
+def _driver_pairs(arr, starts, stops):
+    """Per PERSON line: (is a driver, ethnicity and race packed as one int)."""
+    count = starts.shape[0]
+    drivers = np.zeros(count, np.bool_)
+    pairs = np.zeros(count, np.int64)
+    for row in range(count):
+        type_start, type_stop = starts[row, 1], stops[row, 1]
+        drivers[row] = type_stop - type_start == 1 and arr[type_start] == 68  # D
+        pairs[row] = (_short_text(arr, starts[row, 2], stops[row, 2]) << 24
+                      | _short_text(arr, starts[row, 3], stops[row, 3]))
+    return drivers, pairs
+
+
+@numba.njit(nogil=True, cache=True)
+def _drivers_set(state, stop_ids, codes):
+    for row in range(stop_ids.size):
+        stop_id = stop_ids[row]
+        if state[stop_id] & CODE_MASK:
+            state[stop_id] |= DIRTY  # several drivers
+        else:
+            state[stop_id] |= codes[row]
+
+
+@numba.njit(nogil=True, cache=True)
+def _dirty_set(state, stop_ids):
+    conflict = False
+    for row in range(stop_ids.size):
+        if state[stop_ids[row]] & COUNTED:
+            conflict = True
+        state[stop_ids[row]] |= DIRTY
+    return conflict
+
+
+@numba.njit(nogil=True, cache=True)
+def _officer_index(arr, start, stop, agency, slots, hashes, agencies, lengths, names, used):
+    """Index of (agency, officer id bytes) in the interning table, added if new."""
+    value = _FNV_OFFSET ^ np.uint64(agency)
+    for i in range(start, stop):
+        value = (value ^ np.uint64(arr[i])) * _FNV_PRIME
+    mask = slots.size - 1
+    slot = np.int64(value & np.uint64(mask))
+    length = stop - start
+    while slots[slot]:
+        index = slots[slot] - 1
+        if hashes[slot] == value and agencies[index] == agency and lengths[index] == length:
+            same = True
+            for j in range(length):
+                if names[index, j] != arr[start + j]:
+                    same = False
+                    break
+            if same:
+                return index
+        slot = (slot + 1) & mask
+    index = used[0]
+    used[0] += 1
+    slots[slot] = index + 1
+    hashes[slot] = value
+    agencies[index] = agency
+    lengths[index] = length
+    for j in range(length):
+        names[index, j] = arr[start + j]
+    return index
+
+
+@numba.njit(nogil=True, cache=True)
+def _slot(key, mask):
+    return np.int64((key * _FNV_PRIME) >> np.uint64(20)) & mask
+
+
+@numba.njit(nogil=True, cache=True)
+def _count_add(keys, counts, key, used):
+    mask = keys.size - 1
+    slot = _slot(key, mask)
+    while keys[slot] != 0 and keys[slot] != key:
+        slot = (slot + 1) & mask
+    if keys[slot] == 0:
+        keys[slot] = key
+        used[1] += 1
+    counts[slot] += 1
+
+
+@numba.njit(nogil=True, cache=True)
+def _stops_count(arr, starts, stops, agency_ids, state, slots, hashes, agencies, lengths,
+                 names, keys, counts, used):
+    """Count the loaded simple stops of a block: (officer, year, purpose, category) += 1."""
+    for row in range(starts.shape[0]):
+        stop_id = _number(arr, starts[row, 0], stops[row, 0])
+        if stop_id >= state.size:
+            continue  # nobody in PERSON.txt: no driver, no row
+        flags = state[stop_id]
+        if flags & DIRTY or not flags & CODE_MASK:
+            continue
+        state[stop_id] = flags | COUNTED
+        date = starts[row, 1]
+        year = _number(arr, date, date + 4)
+        purpose = _number(arr, starts[row, 2], stops[row, 2])
+        officer = _officer_index(arr, starts[row, 3], stops[row, 3], agency_ids[row], slots,
+                                 hashes, agencies, lengths, names, used)
+        key = (officer << 34) | (year << 20) | (purpose << 6) | (flags & CODE_MASK)
+        _count_add(keys, counts, np.uint64(key), used)
+
+
+@numba.njit(nogil=True, cache=True)
+def _rehash(keys, counts, new_keys, new_counts):
+    mask = new_keys.size - 1
+    for slot in range(keys.size):
+        key = keys[slot]
+        if key:
+            target = _slot(key, mask)
+            while new_keys[target] != 0:
+                target = (target + 1) & mask
+            new_keys[target] = key
+            new_counts[target] = counts[slot]
+
+
+@numba.njit(nogil=True, cache=True)
+def _officers_rehash(hashes_old, slots_old, slots, hashes):
+    mask = slots.size - 1
+    for slot in range(slots_old.size):
+        if slots_old[slot]:
+            target = np.int64(hashes_old[slot] & np.uint64(mask))
+            while slots[target]:
+                target = (target + 1) & mask
+            slots[target] = slots_old[slot]
+            hashes[target] = hashes_old[slot]
+
+
+class SummaryStream:
+    """Counts of the simple stops of one NC import (see the module docstring).
+
+    ``usable`` turns False for good when something makes the counts unreliable (too many
+    categories, huge stop ids, a counted stop id on a later slow line); the summary is
+    then built entirely in SQL.
+    """
+
+    def __init__(self, state: str = "nc") -> None:
+        self.scheme = stats_config(state).categories
+        self.usable = True
+        self.state = np.zeros(1 << 20, np.uint8)
+        self.codes: dict[int, int] = {}
+        self.keys_by_code: list[str] = [""]
+        self.used = np.zeros(2, np.int64)  # officers, counted groups
+        self._officers_allocate(1 << 14)
+        self.keys = np.zeros(1 << 16, np.uint64)
+        self.counts = np.zeros(1 << 16, np.int64)
+
+    # ---- per-stop state ----------------------------------------------------------------
+    def _state_reach(self, stop_ids: np.ndarray) -> bool:
+        if stop_ids.size == 0:
+            return True
+        highest = int(stop_ids.max())
+        if highest > MAX_STOP_ID:
+            self.usable = False
+            return False
+        if highest >= self.state.size:
+            grown = np.zeros(max(highest + 1, self.state.size * 2), np.uint8)
+            grown[: self.state.size] = self.state
+            self.state = grown
+        return True
+
+    def _code(self, pair: int) -> int:
+        code = self.codes.get(pair)
+        if code is None:
+            ethnicity, race = _unpack(pair >> 24), _unpack(pair & 0xFFFFFF)
+            key = self.scheme.key_for(
+                {"p.ethnicity": ethnicity.decode("cp1252"), "p.race": race.decode("cp1252")}
+            )
+            if key in self.keys_by_code:
+                code = self.keys_by_code.index(key)
+            elif len(self.keys_by_code) <= MAX_CODES:
+                code = len(self.keys_by_code)
+                self.keys_by_code.append(key)
+            else:
+                self.usable = False
+                code = 0
+            self.codes[pair] = code
+        return code
+
+    # ---- the files ---------------------------------------------------------------------
+    def persons_loaded(self, arr, ends, loaded, _ids=None) -> None:
+        """Drivers of loaded PERSON lines: their category codes per stop."""
+        if not self.usable:
+            return
+        starts, stops = _bounds(arr, ends, loaded, PERSON_FIELDS)
+        stop_ids = _stop_ids(arr, starts, stops, 0)
+        drivers, pairs = _driver_pairs(arr, starts, stops)
+        stop_ids, pairs = stop_ids[drivers], pairs[drivers]
+        if not self._state_reach(stop_ids):
+            return
+        unique, inverse = np.unique(pairs, return_inverse=True)
+        codes = np.array([self._code(int(pair)) for pair in unique], np.uint8)[inverse]
+        if self.usable:
+            _drivers_set(self.state, stop_ids, codes)
+
+    def searches_loaded(self, arr, ends, loaded, _ids=None) -> None:
+        """Searched stops are counted in SQL."""
+        self._dirty(_stop_ids(arr, *_bounds(arr, ends, loaded, SEARCH_FIELDS), 0))
+
+    def lines_slow(self, stop_field: int, lines: list[tuple[int, bytes]]) -> None:
+        """A stop id on a line the validation in SQL decides is counted in SQL (the rule
+        for a stop id is the validation's: trimmed digits, at most 2147483647; a line
+        without one is rejected and changes nothing)."""
+        stop_ids = []
+        for _, line in lines:
+            fields = line.split(b"\t")
+            if len(fields) <= stop_field:
+                continue
+            value = fields[stop_field].strip(_TRIM)
+            if value.isdigit() and len(value) <= 10 and int(value) <= 2147483647:
+                stop_ids.append(int(value))
+        self._dirty(np.array(stop_ids, np.int64))
+
+    def _dirty(self, stop_ids: np.ndarray) -> None:
+        if self.usable and self._state_reach(stop_ids) and _dirty_set(self.state, stop_ids):
+            self.usable = False  # a counted stop's id came back on a slow line
+
+    def stops_loaded(self, arr, ends, loaded, agency_ids) -> None:
+        """Count the loaded simple stops (their agency ids from the fast path's lookup)."""
+        if not self.usable:
+            return
+        starts, stops = _bounds(arr, ends, loaded, STOP_FIELDS)
+        rows = starts.shape[0]
+        self._room(rows)
+        _stops_count(arr, starts, stops, agency_ids[loaded].astype(np.int64), self.state,
+                     self.slots, self.hashes, self.agencies, self.lengths, self.names,
+                     self.keys, self.counts, self.used)
+
+    def _officers_allocate(self, capacity: int) -> None:
+        self.slots = np.zeros(capacity * 2, np.int64)
+        self.hashes = np.zeros(capacity * 2, np.uint64)
+        self.agencies = np.zeros(capacity, np.int64)
+        self.lengths = np.zeros(capacity, np.int64)
+        self.names = np.zeros((capacity, 16), np.uint8)
+
+    def _room(self, rows: int) -> None:
+        """Grow the tables so that ``rows`` more entries keep them at most half full."""
+        officers, groups = int(self.used[0]), int(self.used[1])
+        if officers + rows > self.agencies.size:
+            capacity = self.agencies.size
+            while officers + rows > capacity:
+                capacity *= 2
+            old = (self.slots, self.hashes, self.agencies, self.lengths, self.names)
+            self._officers_allocate(capacity)
+            _officers_rehash(old[1], old[0], self.slots, self.hashes)
+            self.agencies[:officers] = old[2][:officers]
+            self.lengths[:officers] = old[3][:officers]
+            self.names[:officers] = old[4][:officers]
+        if (groups + rows) * 2 > self.keys.size:
+            size = self.keys.size
+            while (groups + rows) * 2 > size:
+                size *= 2
+            keys, counts = np.zeros(size, np.uint64), np.zeros(size, np.int64)
+            _rehash(self.keys, self.counts, keys, counts)
+            self.keys, self.counts = keys, counts
+
+    # ---- the result --------------------------------------------------------------------
+    def store(self, conn, schema: str) -> int:
+        """Leave the counted rows and the dirty stop ids in ``schema`` for the summary
+        step; returns the number of counted rows."""
+        with conn.cursor() as cursor:
+            (streamed,) = streamed_tables_create(cursor, state="nc", schema=schema)
+            rows = self.rows_copy_text()
+            cursor.execute("SET client_encoding = 'WIN1252'")
+            try:
+                cursor.copy_expert(f'COPY "{schema}"."{streamed}" FROM STDIN',
+                                   io.BytesIO(rows), size=1 << 20)
+            finally:
+                cursor.execute("SET client_encoding = 'UTF8'")
+            dirty = "\n".join(map(str, self.dirty_stop_ids().tolist()))
+            cursor.copy_expert(f'COPY "{schema}"."{DIRTY_TABLE}" FROM STDIN',
+                               io.StringIO(dirty + "\n" if dirty else ""), size=1 << 20)
+            cursor.execute(f'ANALYZE "{schema}"."{DIRTY_TABLE}"')
+        return rows.count(b"\n")
+
+    def dirty_stop_ids(self) -> np.ndarray:
+        return np.flatnonzero(self.state & DIRTY)
+
+    def rows_copy_text(self) -> bytes:
+        """The counted rows as COPY text (CP1252): agency, officer, year, purpose,
+        category, stops, searches, use of force, contraband."""
+        occupied = np.flatnonzero(self.keys)
+        keys = self.keys[occupied].astype(np.int64)
+        counts = self.counts[occupied]
+        officers = keys >> 34
+        years = (keys >> 20) & 0x3FFF
+        purposes = (keys >> 6) & 0x3FFF
+        codes = keys & CODE_MASK
+        officer_text = [
+            _copy_escape(bytes(self.names[index, : self.lengths[index]]))
+            for index in range(int(self.used[0]))
+        ]
+        category_text = [_copy_escape(key.encode("cp1252")) for key in self.keys_by_code]
+        agencies = self.agencies
+        out = io.BytesIO()
+        for officer, year, purpose, code, count in zip(
+            officers.tolist(), years.tolist(), purposes.tolist(), codes.tolist(),
+            counts.tolist(), strict=True,
+        ):
+            out.write(b"%d\t%s\t%d\t%d\t%s\t%d\t0\t0\t0\n" % (
+                agencies[officer], officer_text[officer], year, purpose,
+                category_text[code], count,
+            ))
+        return out.getvalue()
+
+
+def _unpack(value: int) -> bytes:
+    """Inverse of ``_short_text`` (a length of 0, 1 or 2 above the bytes)."""
+    for length in (0, 1, 2):
+        if value >> (8 * length) == length:
+            return (value & ((1 << 8 * length) - 1)).to_bytes(length, "big")
+    raise ValueError(f"not a packed short field: {value}")
+
+
+def _copy_escape(value: bytes) -> bytes:
+    return value.replace(b"\\", b"\\\\")
