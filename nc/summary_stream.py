@@ -237,7 +237,7 @@ class SummaryStream:
         self.usable = True
         self.state = np.zeros(1 << 20, np.uint8)
         self.codes: dict[int, int] = {}
-        self.keys_by_code: list[str] = [""]
+        self.keys_by_code: list[str | None] = [None]  # code 0: no driver
         self.used = np.zeros(2, np.int64)  # officers, counted groups
         self._officers_allocate(1 << 14)
         self.keys = np.zeros(1 << 16, np.uint64)
@@ -388,7 +388,8 @@ class SummaryStream:
             _copy_escape(bytes(self.names[index, : self.lengths[index]]))
             for index in range(int(self.used[0]))
         ]
-        category_text = [_copy_escape(key.encode("cp1252")) for key in self.keys_by_code]
+        category_text = [b""] + [_copy_escape(key.encode("cp1252"))
+                                 for key in self.keys_by_code[1:]]
         agencies = self.agencies
         out = io.BytesIO()
         for officer, year, purpose, code, count in zip(
