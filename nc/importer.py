@@ -452,15 +452,20 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
             cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
             return cursor.rowcount
 
-    on_loaded = None
+    counting = None
     if streamed is not None:
-        on_loaded = {"nc_person": streamed.persons_loaded,
-                     "nc_search": streamed.searches_loaded,
-                     "nc_stop": streamed.stops_loaded}.get(spec.table)
+        counting = {"nc_person": streamed.persons_loaded,
+                    "nc_search": streamed.searches_loaded,
+                    "nc_stop": streamed.stops_loaded}.get(spec.table)
+    # The counting runs in file order on its own thread while the next block is copied.
+    observer = ThreadPoolExecutor(max_workers=1) if counting else None
+
+    def on_loaded(*block) -> None:
+        observer.submit(streamed.run_guarded, counting, *block)
 
     def slow_sink(lines: list[tuple[int, bytes]]) -> None:
-        if on_loaded is not None:
-            streamed.lines_slow(spec.stop_field, lines)
+        if observer is not None:
+            observer.submit(streamed.run_guarded, streamed.lines_slow, spec.stop_field, lines)
         data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
         with conn.cursor() as cursor:
             cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
@@ -471,9 +476,11 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
             non_text_columns=[column.kind != "text" for column in spec.columns],
             column_charsets=[CHARSETS.get(column.kind) for column in spec.columns],
             copy_block=copy_block, slow_sink=slow_sink, progress=progress, lookup=lookup,
-            on_loaded=on_loaded,
+            on_loaded=on_loaded if observer else None,
         )
     finally:
+        if observer is not None:
+            observer.shutdown(wait=True)
         with conn.cursor() as cursor:
             cursor.execute("SET client_encoding = 'UTF8'")
             cursor.execute("SET TimeZone = 'UTC'")

@@ -20,6 +20,7 @@ import tests check that a streamed build equals a plain SQL build on dirty extra
 from __future__ import annotations
 
 import io
+import logging
 
 import numba
 import numpy as np
@@ -27,6 +28,8 @@ import numpy as np
 from tsdata.imports.fastpath import _FNV_OFFSET, _FNV_PRIME
 from tsdata.stats.registry import stats_config
 from tsdata.stats.summaries import DIRTY_TABLE, streamed_tables_create
+
+logger = logging.getLogger(__name__)
 
 # Per stop id, one byte: the category code (1-63) of its single driver, or 0.
 CODE_MASK = 63
@@ -189,6 +192,9 @@ def _stops_count(arr, starts, stops, agency_ids, state, slots, hashes, agencies,
         flags = state[stop_id]
         if flags & DIRTY or not flags & CODE_MASK:
             continue
+        if stops[row, 3] - starts[row, 3] > names.shape[1]:
+            used[2] = 1  # cannot happen for a loaded line (officer_id is 15 characters)
+            return
         state[stop_id] = flags | COUNTED
         date = starts[row, 1]
         year = _number(arr, date, date + 4)
@@ -238,7 +244,7 @@ class SummaryStream:
         self.state = np.zeros(1 << 20, np.uint8)
         self.codes: dict[int, int] = {}
         self.keys_by_code: list[str | None] = [None]  # code 0: no driver
-        self.used = np.zeros(2, np.int64)  # officers, counted groups
+        self.used = np.zeros(3, np.int64)  # officers, counted groups, overflow
         self._officers_allocate(1 << 14)
         self.keys = np.zeros(1 << 16, np.uint64)
         self.counts = np.zeros(1 << 16, np.int64)
@@ -323,6 +329,8 @@ class SummaryStream:
         _stops_count(arr, starts, stops, agency_ids[loaded].astype(np.int64), self.state,
                      self.slots, self.hashes, self.agencies, self.lengths, self.names,
                      self.keys, self.counts, self.used)
+        if self.used[2]:
+            self.usable = False
 
     def _officers_allocate(self, capacity: int) -> None:
         self.slots = np.zeros(capacity * 2, np.int64)
@@ -352,6 +360,17 @@ class SummaryStream:
             _rehash(self.keys, self.counts, keys, counts)
             self.keys, self.counts = keys, counts
 
+    def run_guarded(self, method, *args) -> None:
+        """Call a counting method; an unexpected error turns the counts off (the summary
+        is then built in SQL) instead of failing the import."""
+        if not self.usable:
+            return
+        try:
+            method(*args)
+        except Exception:
+            logger.exception("streamed officer counts turned off")
+            self.usable = False
+
     # ---- the result --------------------------------------------------------------------
     def store(self, conn, schema: str) -> int:
         """Leave the counted rows and the dirty stop ids in ``schema`` for the summary
@@ -365,42 +384,99 @@ class SummaryStream:
                                    io.BytesIO(rows), size=1 << 20)
             finally:
                 cursor.execute("SET client_encoding = 'UTF8'")
-            dirty = "\n".join(map(str, self.dirty_stop_ids().tolist()))
             cursor.copy_expert(f'COPY "{schema}"."{DIRTY_TABLE}" FROM STDIN',
-                               io.StringIO(dirty + "\n" if dirty else ""), size=1 << 20)
+                               io.BytesIO(_ids_text(self.state).tobytes()), size=1 << 20)
             cursor.execute(f'ANALYZE "{schema}"."{DIRTY_TABLE}"')
         return rows.count(b"\n")
-
-    def dirty_stop_ids(self) -> np.ndarray:
-        return np.flatnonzero(self.state & DIRTY)
 
     def rows_copy_text(self) -> bytes:
         """The counted rows as COPY text (CP1252): agency, officer, year, purpose,
         category, stops, searches, use of force, contraband."""
-        occupied = np.flatnonzero(self.keys)
-        keys = self.keys[occupied].astype(np.int64)
-        counts = self.counts[occupied]
-        officers = keys >> 34
-        years = (keys >> 20) & 0x3FFF
-        purposes = (keys >> 6) & 0x3FFF
-        codes = keys & CODE_MASK
-        officer_text = [
-            _copy_escape(bytes(self.names[index, : self.lengths[index]]))
-            for index in range(int(self.used[0]))
-        ]
-        category_text = [b""] + [_copy_escape(key.encode("cp1252"))
-                                 for key in self.keys_by_code[1:]]
-        agencies = self.agencies
-        out = io.BytesIO()
-        for officer, year, purpose, code, count in zip(
-            officers.tolist(), years.tolist(), purposes.tolist(), codes.tolist(),
-            counts.tolist(), strict=True,
-        ):
-            out.write(b"%d\t%s\t%d\t%d\t%s\t%d\t0\t0\t0\n" % (
-                agencies[officer], officer_text[officer], year, purpose,
-                category_text[code], count,
-            ))
-        return out.getvalue()
+        categories = [b""] + [key.encode("cp1252") for key in self.keys_by_code[1:]]
+        offsets = np.zeros(len(categories) + 1, np.int64)
+        offsets[1:] = np.cumsum([len(key) for key in categories])
+        return _rows_text(self.keys, self.counts, self.agencies, self.lengths, self.names,
+                          np.frombuffer(b"".join(categories) + b"\0", np.uint8),
+                          offsets).tobytes()
+
+
+@numba.njit(nogil=True, cache=True)
+def _digits_put(out, position, value):
+    if value == 0:
+        out[position] = 48
+        return position + 1
+    count = 0
+    rest = value
+    while rest:
+        count += 1
+        rest //= 10
+    for i in range(count - 1, -1, -1):
+        out[position + i] = 48 + value % 10
+        value //= 10
+    return position + count
+
+
+@numba.njit(nogil=True, cache=True)
+def _escaped_put(out, position, data, start, stop):
+    for i in range(start, stop):
+        if data[i] == 92:  # a backslash is doubled in COPY text
+            out[position] = 92
+            position += 1
+        out[position] = data[i]
+        position += 1
+    return position
+
+
+@numba.njit(nogil=True, cache=True)
+def _rows_text(keys, counts, agencies, lengths, names, category_bytes, category_offsets):
+    """COPY text of the counted rows (see ``SummaryStream.rows_copy_text``)."""
+    rows = 0
+    for slot in range(keys.size):
+        if keys[slot]:
+            rows += 1
+    out = np.empty(rows * 120, np.uint8)  # at most 11+33+6+6+9+21+7 bytes per row
+    position = 0
+    flat_names = names.reshape(-1)
+    for slot in range(keys.size):
+        key = np.int64(keys[slot])
+        if key == 0:
+            continue
+        officer = key >> 34
+        code = key & CODE_MASK
+        position = _digits_put(out, position, agencies[officer])
+        out[position] = 9
+        start = officer * names.shape[1]
+        position = _escaped_put(out, position + 1, flat_names, start, start + lengths[officer])
+        out[position] = 9
+        position = _digits_put(out, position + 1, (key >> 20) & 0x3FFF)
+        out[position] = 9
+        position = _digits_put(out, position + 1, (key >> 6) & 0x3FFF)
+        out[position] = 9
+        position = _escaped_put(out, position + 1, category_bytes, category_offsets[code],
+                                category_offsets[code + 1])
+        out[position] = 9
+        position = _digits_put(out, position + 1, counts[slot])
+        for byte in (9, 48, 9, 48, 9, 48, 10):
+            out[position] = byte
+            position += 1
+    return out[:position]
+
+
+@numba.njit(nogil=True, cache=True)
+def _ids_text(state):
+    """The dirty stop ids, one per line."""
+    count = 0
+    for stop_id in range(state.size):
+        if state[stop_id] & DIRTY:
+            count += 1
+    out = np.empty(count * 11, np.uint8)
+    position = 0
+    for stop_id in range(state.size):
+        if state[stop_id] & DIRTY:
+            position = _digits_put(out, position, stop_id)
+            out[position] = 10
+            position += 1
+    return out[:position]
 
 
 def _unpack(value: int) -> bytes:
@@ -409,7 +485,3 @@ def _unpack(value: int) -> bytes:
         if value >> (8 * length) == length:
             return (value & ((1 << 8 * length) - 1)).to_bytes(length, "big")
     raise ValueError(f"not a packed short field: {value}")
-
-
-def _copy_escape(value: bytes) -> bytes:
-    return value.replace(b"\\", b"\\\\")
