@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 
 import numba
 import numpy as np
 
 from tsdata.imports.fastpath import _FNV_OFFSET, _FNV_PRIME
+from tsdata.imports.staging import BytesIterReader
 from tsdata.stats.registry import stats_config
 from tsdata.stats.summaries import DIRTY_TABLE, streamed_tables_create
 
@@ -247,7 +249,7 @@ class SummaryStream:
         self.used = np.zeros(3, np.int64)  # officers, counted groups, overflow
         self._officers_allocate(1 << 14)
         self.keys = np.zeros(1 << 16, np.uint64)
-        self.counts = np.zeros(1 << 16, np.int64)
+        self.counts = np.zeros(1 << 16, np.int32)
 
     # ---- per-stop state ----------------------------------------------------------------
     def _state_reach(self, stop_ids: np.ndarray) -> bool:
@@ -352,11 +354,11 @@ class SummaryStream:
             self.agencies[:officers] = old[2][:officers]
             self.lengths[:officers] = old[3][:officers]
             self.names[:officers] = old[4][:officers]
-        if (groups + rows) * 2 > self.keys.size:
+        if (groups + rows) * 4 > self.keys.size * 3:  # at most three quarters full
             size = self.keys.size
-            while (groups + rows) * 2 > size:
+            while (groups + rows) * 4 > size * 3:
                 size *= 2
-            keys, counts = np.zeros(size, np.uint64), np.zeros(size, np.int64)
+            keys, counts = np.zeros(size, np.uint64), np.zeros(size, np.int32)
             _rehash(self.keys, self.counts, keys, counts)
             self.keys, self.counts = keys, counts
 
@@ -377,27 +379,29 @@ class SummaryStream:
         step; returns the number of counted rows."""
         with conn.cursor() as cursor:
             (streamed,) = streamed_tables_create(cursor, state="nc", schema=schema)
-            rows = self.rows_copy_text()
             cursor.execute("SET client_encoding = 'WIN1252'")
             try:
                 cursor.copy_expert(f'COPY "{schema}"."{streamed}" FROM STDIN',
-                                   io.BytesIO(rows), size=1 << 20)
+                                   BytesIterReader(self.rows_copy_text()), size=1 << 20)
+                rows = cursor.rowcount
             finally:
                 cursor.execute("SET client_encoding = 'UTF8'")
             cursor.copy_expert(f'COPY "{schema}"."{DIRTY_TABLE}" FROM STDIN',
                                io.BytesIO(_ids_text(self.state).tobytes()), size=1 << 20)
             cursor.execute(f'ANALYZE "{schema}"."{DIRTY_TABLE}"')
-        return rows.count(b"\n")
+        return rows
 
-    def rows_copy_text(self) -> bytes:
-        """The counted rows as COPY text (CP1252): agency, officer, year, purpose,
-        category, stops, searches, use of force, contraband."""
+    def rows_copy_text(self, slots_per_chunk: int = 1 << 16) -> Iterator[bytes]:
+        """The counted rows as COPY text (CP1252), in chunks: agency, officer, year,
+        purpose, category, stops, searches, use of force, contraband."""
         categories = [b""] + [key.encode("cp1252") for key in self.keys_by_code[1:]]
         offsets = np.zeros(len(categories) + 1, np.int64)
         offsets[1:] = np.cumsum([len(key) for key in categories])
-        return _rows_text(self.keys, self.counts, self.agencies, self.lengths, self.names,
-                          np.frombuffer(b"".join(categories) + b"\0", np.uint8),
-                          offsets).tobytes()
+        category_bytes = np.frombuffer(b"".join(categories) + b"\0", np.uint8)
+        for start in range(0, self.keys.size, slots_per_chunk):
+            stop = start + slots_per_chunk
+            yield _rows_text(self.keys[start:stop], self.counts[start:stop], self.agencies,
+                             self.lengths, self.names, category_bytes, offsets).tobytes()
 
 
 @numba.njit(nogil=True, cache=True)

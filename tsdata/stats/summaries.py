@@ -44,8 +44,6 @@ BUILD_SETTINGS = {
 # cheaper than sorting every joined row, but the planner, estimating one group per row,
 # would sort; only the merge of the parts sorts (far fewer rows).
 PART_SETTINGS = {"enable_sort": "off", "enable_nestloop": "off"}
-# The rows of only a few per cent of the stops: let the planner pick index lookups.
-DIRTY_PART_SETTINGS = {"enable_hashjoin": "on"}
 
 # An import may count the simple stops of a ``{part}`` template while loading (NC:
 # ``nc.summary_stream``) and leave in the staging schema the counted rows in
@@ -173,15 +171,16 @@ def _streamed_fill_run(cursor, template: str, *, state: str, source_schema: str,
     dirty = sql.Identifier(source_schema, DIRTY_TABLE)
     scratch = sql.Identifier(target_schema, f"{table}_part1")
     cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(scratch))
-    with _settings(cursor, DIRTY_PART_SETTINGS):
-        _template_execute(
-            cursor, f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select}",
-            state=state, source_schema=source_schema, target_schema=target_schema,
-            part=sql.SQL(f"{expression} IN (SELECT {{}} FROM {{}})").format(
-                sql.Identifier(column), dirty
-            ),
-            scratch=scratch,
-        )
+    # The build settings apply: merge joins along the indexes (at 20 million stops 8 s
+    # and about 60 MB, against 12 s and three times the memory with hash joins).
+    _template_execute(
+        cursor, f"CREATE UNLOGGED TABLE {{scratch}} ({columns}) AS {select}",
+        state=state, source_schema=source_schema, target_schema=target_schema,
+        part=sql.SQL(f"{expression} IN (SELECT {{}} FROM {{}})").format(
+            sql.Identifier(column), dirty
+        ),
+        scratch=scratch,
+    )
     rows = _parts_merge(cursor, state, table, columns, target_schema, [streamed, scratch])
     cursor.execute(sql.SQL("DROP TABLE {}").format(dirty))
     logger.info("%s summaries: %s from counts streamed during the load and SQL: %d rows "
