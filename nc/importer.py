@@ -457,15 +457,23 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
         counting = {"nc_person": streamed.persons_loaded,
                     "nc_search": streamed.searches_loaded,
                     "nc_stop": streamed.stops_loaded}.get(spec.table)
-    # The counting runs in file order on its own thread while the next block is copied.
+    # The counting runs in file order on its own thread while the next block is copied;
+    # at most a few blocks wait for it (memory stays bounded if it falls behind).
     observer = ThreadPoolExecutor(max_workers=1) if counting else None
+    in_flight = threading.BoundedSemaphore(4)
+
+    def observe(method, *args) -> None:
+        in_flight.acquire()
+        observer.submit(streamed.run_guarded, method, *args).add_done_callback(
+            lambda _: in_flight.release()
+        )
 
     def on_loaded(*block) -> None:
-        observer.submit(streamed.run_guarded, counting, *block)
+        observe(counting, *block)
 
     def slow_sink(lines: list[tuple[int, bytes]]) -> None:
         if observer is not None:
-            observer.submit(streamed.run_guarded, streamed.lines_slow, spec.stop_field, lines)
+            observe(streamed.lines_slow, spec.stop_field, lines)
         data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
         with conn.cursor() as cursor:
             cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
