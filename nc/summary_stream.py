@@ -26,7 +26,7 @@ from collections.abc import Iterator
 import numba
 import numpy as np
 
-from tsdata.imports.fastpath import _FNV_OFFSET, _FNV_PRIME
+from tsdata.imports.fastpath import _FNV_PRIME, _fnv
 from tsdata.imports.staging import BytesIterReader
 from tsdata.stats.registry import stats_config
 from tsdata.stats.summaries import DIRTY_TABLE, streamed_tables_create
@@ -138,9 +138,7 @@ def _dirty_set(state, stop_ids):
 @numba.njit(nogil=True, cache=True)
 def _officer_index(arr, start, stop, agency, slots, hashes, agencies, lengths, names, used):
     """Index of (agency, officer id bytes) in the interning table, added if new."""
-    value = _FNV_OFFSET ^ np.uint64(agency)
-    for i in range(start, stop):
-        value = (value ^ np.uint64(arr[i])) * _FNV_PRIME
+    value = _fnv(arr, start, stop) ^ np.uint64(agency)
     mask = slots.size - 1
     slot = np.int64(value & np.uint64(mask))
     length = stop - start
