@@ -50,13 +50,17 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.stop_event = threading.Event()
         self.peak_self = 0
+        self.peak_sum = 0  # of simultaneous samples (the sum of the two peaks bounds it)
         self.peak_backends = 0
         self.backend_pids: set[int] = set()
+        self.samples: list[tuple[float, int, int]] = []  # (seconds, self RSS, backends USS)
 
     def run(self) -> None:
         me = psutil.Process()
+        started = time.monotonic()
         while not self.stop_event.is_set():
-            self.peak_self = max(self.peak_self, me.memory_info().rss)
+            rss = me.memory_info().rss
+            self.peak_self = max(self.peak_self, rss)
             total = 0
             for pid in list(self.backend_pids):
                 try:
@@ -64,7 +68,22 @@ class MemorySampler(threading.Thread):
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
             self.peak_backends = max(self.peak_backends, total)
+            self.peak_sum = max(self.peak_sum, rss + total)
+            self.samples.append((time.monotonic() - started, rss, total))
             time.sleep(0.1)
+
+    def timeline(self, step: float) -> str:
+        """Peak of each ``step`` seconds: where in the import the memory goes."""
+        windows: dict[int, tuple[int, int]] = {}
+        for seconds, rss, backends in self.samples:
+            window = int(seconds // step)
+            old = windows.get(window, (0, 0))
+            windows[window] = (max(old[0], rss), max(old[1], backends))
+        return "\n".join(
+            f"{window * step:6.0f} s  Python {rss / 2**20:5.0f} MB  PG {backends / 2**20:5.0f} MB"
+            f"  sum {(rss + backends) / 2**20:5.0f} MB"
+            for window, (rss, backends) in sorted(windows.items())
+        )
 
 
 class Reader(threading.Thread):
@@ -168,6 +187,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
+    parser.add_argument("--timeline", type=float, metavar="SECONDS",
+                        help="print the peak memory of every SECONDS of the import")
     args = parser.parse_args()
 
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -216,6 +237,7 @@ def main() -> int:
         "ratio": elapsed / floor if floor else float("nan"),
         "peak_python_mb": sampler.peak_self / 2**20,
         "peak_backends_mb": sampler.peak_backends / 2**20,
+        "peak_sum_mb": sampler.peak_sum / 2**20,
         "reader_worst_s": worst,
         "reader_queries": len(reader.latencies),
         "reader_errors": len(reader.errors),
@@ -226,6 +248,7 @@ def main() -> int:
         f"| {today} | {args.stops:,} | {rows_read:,} | {elapsed:.1f} s "
         f"| {result['rows_per_second']:,.0f} | {floor:.1f} s | {result['ratio']:.1f}× "
         f"| {result['peak_python_mb']:.0f} MB / {result['peak_backends_mb']:.0f} MB "
+        f"(at once: {result['peak_sum_mb']:.0f} MB) "
         f"| {worst:.3f} s ({len(reader.latencies)} queries, {len(reader.errors)} errors) "
         f"| {load_before[0]:.1f} → {load_after[0]:.1f} |\n"
     )
@@ -240,6 +263,8 @@ def main() -> int:
     print(out.getvalue() + detail)
     for line in report.lines():
         print(line)
+    if args.timeline:
+        print(sampler.timeline(args.timeline))
     if reader.errors:
         print("reader errors:", reader.errors[:5])
     if reader.slow:

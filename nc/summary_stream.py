@@ -39,6 +39,14 @@ DIRTY = 64  # counted by SQL
 COUNTED = 128  # counted here
 MAX_STOP_ID = 400_000_000  # beyond this the per-stop array would be too large
 MAX_CODES = 63
+# A counted group is one uint64: officer index (21 bits), year - 1900 (8), purpose (5),
+# category code (6) and the count (24). A stop whose group does not fit is left to SQL.
+COUNT_BITS = 24
+COUNT_MAX = (1 << COUNT_BITS) - 1
+_COUNT_SHIFT = np.uint64(COUNT_BITS)  # uint64 operands keep numba's arithmetic unsigned
+_COUNT_FIELD = np.uint64(COUNT_MAX)
+MAX_OFFICERS = 1 << 21
+YEAR_BASE = 1900
 # Stop.txt fields (0-based) and PERSON.txt / Search.txt fields the counting reads.
 STOP_FIELDS = np.array([0, 2, 3, 12], np.int64)  # stop id, date, purpose, officer id
 PERSON_FIELDS = np.array([1, 2, 5, 6], np.int64)  # stop id, type, ethnicity, race
@@ -170,20 +178,24 @@ def _slot(key, mask):
 
 
 @numba.njit(nogil=True, cache=True)
-def _count_add(keys, counts, key, used):
-    mask = keys.size - 1
-    slot = _slot(key, mask)
-    while keys[slot] != 0 and keys[slot] != key:
+def _count_add(groups, group, used):
+    """Add 1 to ``group``'s entry (see ``COUNT_BITS``)."""
+    mask = groups.size - 1
+    slot = _slot(group, mask)
+    while groups[slot] != 0 and groups[slot] >> _COUNT_SHIFT != group:
         slot = (slot + 1) & mask
-    if keys[slot] == 0:
-        keys[slot] = key
+    if groups[slot] == 0:
+        groups[slot] = group << _COUNT_SHIFT
         used[1] += 1
-    counts[slot] += 1
+    if groups[slot] & _COUNT_FIELD == _COUNT_FIELD:
+        used[2] = 1  # 16 million stops in one group: cannot happen in real data
+        return
+    groups[slot] += np.uint64(1)
 
 
 @numba.njit(nogil=True, cache=True)
 def _stops_count(arr, starts, stops, agency_ids, state, slots, hashes, agencies, lengths,
-                 names, keys, counts, used):
+                 names, groups, used):
     """Count the loaded simple stops of a block: (officer, year, purpose, category) += 1."""
     for row in range(starts.shape[0]):
         stop_id = _number(arr, starts[row, 0], stops[row, 0])
@@ -195,27 +207,29 @@ def _stops_count(arr, starts, stops, agency_ids, state, slots, hashes, agencies,
         if stops[row, 3] - starts[row, 3] > names.shape[1]:
             used[2] = 1  # cannot happen for a loaded line (officer_id is 15 characters)
             return
-        state[stop_id] = flags | COUNTED
         date = starts[row, 1]
-        year = _number(arr, date, date + 4)
+        year = _number(arr, date, date + 4) - YEAR_BASE
         purpose = _number(arr, starts[row, 2], stops[row, 2])
         officer = _officer_index(arr, starts[row, 3], stops[row, 3], agency_ids[row], slots,
                                  hashes, agencies, lengths, names, used)
-        key = (officer << 34) | (year << 20) | (purpose << 6) | (flags & CODE_MASK)
-        _count_add(keys, counts, np.uint64(key), used)
+        if not (0 <= year < 256 and 0 <= purpose < 32 and officer < MAX_OFFICERS):
+            state[stop_id] = flags | DIRTY  # does not fit a packed group: SQL counts it
+            continue
+        state[stop_id] = flags | COUNTED
+        group = (officer << 19) | (year << 11) | (purpose << 6) | (flags & CODE_MASK)
+        _count_add(groups, np.uint64(group), used)
 
 
 @numba.njit(nogil=True, cache=True)
-def _rehash(keys, counts, new_keys, new_counts):
-    mask = new_keys.size - 1
-    for slot in range(keys.size):
-        key = keys[slot]
-        if key:
-            target = _slot(key, mask)
-            while new_keys[target] != 0:
+def _rehash(groups, new_groups):
+    mask = new_groups.size - 1
+    for slot in range(groups.size):
+        entry = groups[slot]
+        if entry:
+            target = _slot(entry >> _COUNT_SHIFT, mask)
+            while new_groups[target] != 0:
                 target = (target + 1) & mask
-            new_keys[target] = key
-            new_counts[target] = counts[slot]
+            new_groups[target] = entry
 
 
 @numba.njit(nogil=True, cache=True)
@@ -241,13 +255,15 @@ class SummaryStream:
     def __init__(self, state: str = "nc") -> None:
         self.scheme = stats_config(state).categories
         self.usable = True
-        self.state = np.zeros(1 << 20, np.uint8)
+        # np.zeros of this size is a fresh anonymous mapping: only the pages of the stop
+        # ids that occur take memory, and the array never has to be copied to grow.
+        self._state_pages = np.zeros(MAX_STOP_ID + 1, np.uint8)
+        self.state = self._state_pages[: 1 << 20]
         self.codes: dict[int, int] = {}
         self.keys_by_code: list[str | None] = [None]  # code 0: no driver
         self.used = np.zeros(3, np.int64)  # officers, counted groups, overflow
         self._officers_allocate(1 << 14)
-        self.keys = np.zeros(1 << 16, np.uint64)
-        self.counts = np.zeros(1 << 16, np.int32)
+        self.groups = np.zeros(1 << 16, np.uint64)
 
     # ---- per-stop state ----------------------------------------------------------------
     def _state_reach(self, stop_ids: np.ndarray) -> bool:
@@ -258,9 +274,7 @@ class SummaryStream:
             self.usable = False
             return False
         if highest >= self.state.size:
-            grown = np.zeros(max(highest + 1, self.state.size * 2), np.uint8)
-            grown[: self.state.size] = self.state
-            self.state = grown
+            self.state = self._state_pages[: max(highest + 1, self.state.size * 2)]
         return True
 
     def _code(self, pair: int) -> int:
@@ -328,7 +342,7 @@ class SummaryStream:
         self._room(rows)
         _stops_count(arr, starts, stops, agency_ids[loaded].astype(np.int64), self.state,
                      self.slots, self.hashes, self.agencies, self.lengths, self.names,
-                     self.keys, self.counts, self.used)
+                     self.groups, self.used)
         if self.used[2]:
             self.usable = False
 
@@ -352,13 +366,13 @@ class SummaryStream:
             self.agencies[:officers] = old[2][:officers]
             self.lengths[:officers] = old[3][:officers]
             self.names[:officers] = old[4][:officers]
-        if (groups + rows) * 4 > self.keys.size * 3:  # at most three quarters full
-            size = self.keys.size
+        if (groups + rows) * 4 > self.groups.size * 3:  # at most three quarters full
+            size = self.groups.size
             while (groups + rows) * 4 > size * 3:
                 size *= 2
-            keys, counts = np.zeros(size, np.uint64), np.zeros(size, np.int32)
-            _rehash(self.keys, self.counts, keys, counts)
-            self.keys, self.counts = keys, counts
+            grown = np.zeros(size, np.uint64)
+            _rehash(self.groups, grown)
+            self.groups = grown
 
     def run_guarded(self, method, *args) -> None:
         """Call a counting method; an unexpected error turns the counts off (the summary
@@ -396,9 +410,9 @@ class SummaryStream:
         offsets = np.zeros(len(categories) + 1, np.int64)
         offsets[1:] = np.cumsum([len(key) for key in categories])
         category_bytes = np.frombuffer(b"".join(categories) + b"\0", np.uint8)
-        for start in range(0, self.keys.size, slots_per_chunk):
+        for start in range(0, self.groups.size, slots_per_chunk):
             stop = start + slots_per_chunk
-            yield _rows_text(self.keys[start:stop], self.counts[start:stop], self.agencies,
+            yield _rows_text(self.groups[start:stop], self.agencies,
                              self.lengths, self.names, category_bytes, offsets).tobytes()
 
 
@@ -430,34 +444,35 @@ def _escaped_put(out, position, data, start, stop):
 
 
 @numba.njit(nogil=True, cache=True)
-def _rows_text(keys, counts, agencies, lengths, names, category_bytes, category_offsets):
+def _rows_text(groups, agencies, lengths, names, category_bytes, category_offsets):
     """COPY text of the counted rows (see ``SummaryStream.rows_copy_text``)."""
     rows = 0
-    for slot in range(keys.size):
-        if keys[slot]:
+    for slot in range(groups.size):
+        if groups[slot]:
             rows += 1
     out = np.empty(rows * 120, np.uint8)  # at most 11+33+6+6+9+21+7 bytes per row
     position = 0
     flat_names = names.reshape(-1)
-    for slot in range(keys.size):
-        key = np.int64(keys[slot])
-        if key == 0:
+    for slot in range(groups.size):
+        entry = np.int64(groups[slot] >> np.uint64(1))  # the top bit would make it negative
+        if entry == 0:
             continue
-        officer = key >> 34
-        code = key & CODE_MASK
+        group = entry >> (COUNT_BITS - 1)
+        officer = group >> 19
+        code = group & CODE_MASK
         position = _digits_put(out, position, agencies[officer])
         out[position] = 9
         start = officer * names.shape[1]
         position = _escaped_put(out, position + 1, flat_names, start, start + lengths[officer])
         out[position] = 9
-        position = _digits_put(out, position + 1, (key >> 20) & 0x3FFF)
+        position = _digits_put(out, position + 1, YEAR_BASE + ((group >> 11) & 0xFF))
         out[position] = 9
-        position = _digits_put(out, position + 1, (key >> 6) & 0x3FFF)
+        position = _digits_put(out, position + 1, (group >> 6) & 0x1F)
         out[position] = 9
         position = _escaped_put(out, position + 1, category_bytes, category_offsets[code],
                                 category_offsets[code + 1])
         out[position] = 9
-        position = _digits_put(out, position + 1, counts[slot])
+        position = _digits_put(out, position + 1, np.int64(groups[slot] & _COUNT_FIELD))
         for byte in (9, 48, 9, 48, 9, 48, 10):
             out[position] = byte
             position += 1

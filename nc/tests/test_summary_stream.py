@@ -62,6 +62,7 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None):
         stop(75, SHP, "2001-03-03 10:00:00", 2, 1, "0000000", "T1"),  # kept (patrol)
         stop(76, RALEIGH, "2016-02-30 10:00:00", 2, 1, "0000000", "A1"),  # refused date
         stop(77, f" {RALEIGH}", "2016-03-03 10:00:00", 2, 1, "0000000", "A1"),  # padded
+        stop(78, RALEIGH, "2016-03-03 10:00:00", 45, 1, "0000000", "A1"),  # purpose > 31
     ]
     if extra_stop is not None:
         stops.append(extra_stop)
@@ -70,6 +71,7 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None):
         (3072, 72, "D", 30, "M", "N", "B"), (3073, 73, " D ", 30, "M", "N", "B"),
         (3074, 74, "D", 30, "M", "N", "W"), (3075, 75, "D", 30, "M", "N", "A"),
         (3076, 76, "D", 30, "M", "N", "W"), (3077, 77, "D", 30, "M", "N", "W"),
+        (3078, 78, "D", 30, "M", "N", "W"),
     ]
     searches = tsv((500, 72, 3072, 1, 1, 0, 0, 0, 0, 0, 0), (501, 72, 3072, 3, 1, 0, 0, 0, 0,
                                                              0, 0))
@@ -92,6 +94,7 @@ def test_streamed_counts_equal_the_sql_build(tmp_path, settings):
     assert any(STREAMED_NOTE in note for note in report.notes)
     assert OfficerStopSummary.objects.filter(officer_id="A\\2").exists()
     assert OfficerStopSummary.objects.filter(officer_id="Off\u00e9").exists()
+    assert OfficerStopSummary.objects.filter(purpose=45, stops=1).exists()
     assert set(OfficerStopSummary.objects.values_list("category", flat=True)) >= {
         "X", "Z9", "", "hispanic", "white", "black", "native_american"}
     _imported_equals_sql_rebuild(report)
