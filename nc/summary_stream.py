@@ -19,14 +19,13 @@ import tests check that a streamed build equals a plain SQL build on dirty extra
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Iterator
 
 import numba
 import numpy as np
 
-from tsdata.imports.fastpath import _FNV_PRIME, _fnv
+from tsdata.imports.fastpath import _fnv
 from tsdata.imports.staging import BytesIterReader
 from tsdata.stats.registry import stats_config
 from tsdata.stats.summaries import DIRTY_TABLE, streamed_tables_create
@@ -172,9 +171,21 @@ def _officer_index(arr, start, stop, agency, slots, hashes, agencies, lengths, n
     return index
 
 
+_MIX_1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
+_MIX_SHIFT = np.uint64(33)
+
+
 @numba.njit(nogil=True, cache=True)
 def _slot(key, mask):
-    return np.int64((key * _FNV_PRIME) >> np.uint64(20)) & mask
+    """Home slot of a group: every bit of the key reaches the low bits (a weak mix puts
+    groups that differ only in category or purpose next to each other: long probes)."""
+    key ^= key >> _MIX_SHIFT
+    key *= _MIX_1
+    key ^= key >> _MIX_SHIFT
+    key *= _MIX_2
+    key ^= key >> _MIX_SHIFT
+    return np.int64(key & np.uint64(mask))
 
 
 @numba.njit(nogil=True, cache=True)
@@ -399,9 +410,14 @@ class SummaryStream:
             finally:
                 cursor.execute("SET client_encoding = 'UTF8'")
             cursor.copy_expert(f'COPY "{schema}"."{DIRTY_TABLE}" FROM STDIN',
-                               io.BytesIO(_ids_text(self.state).tobytes()), size=1 << 20)
+                               BytesIterReader(self.dirty_ids_text()), size=1 << 20)
             cursor.execute(f'ANALYZE "{schema}"."{DIRTY_TABLE}"')
         return rows
+
+    def dirty_ids_text(self, ids_per_chunk: int = 1 << 22) -> Iterator[bytes]:
+        """The dirty stop ids as COPY text, in chunks."""
+        for start in range(0, self.state.size, ids_per_chunk):
+            yield _ids_text(self.state[start:start + ids_per_chunk], start).tobytes()
 
     def rows_copy_text(self, slots_per_chunk: int = 1 << 16) -> Iterator[bytes]:
         """The counted rows as COPY text (CP1252), in chunks: agency, officer, year,
@@ -480,17 +496,17 @@ def _rows_text(groups, agencies, lengths, names, category_bytes, category_offset
 
 
 @numba.njit(nogil=True, cache=True)
-def _ids_text(state):
-    """The dirty stop ids, one per line."""
+def _ids_text(state, first_id):
+    """The dirty stop ids of ``state`` (a slice starting at ``first_id``), one per line."""
     count = 0
-    for stop_id in range(state.size):
-        if state[stop_id] & DIRTY:
+    for index in range(state.size):
+        if state[index] & DIRTY:
             count += 1
     out = np.empty(count * 11, np.uint8)
     position = 0
-    for stop_id in range(state.size):
-        if state[stop_id] & DIRTY:
-            position = _digits_put(out, position, stop_id)
+    for index in range(state.size):
+        if state[index] & DIRTY:
+            position = _digits_put(out, position, first_id + index)
             out[position] = 10
             position += 1
     return out[:position]

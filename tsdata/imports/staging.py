@@ -64,7 +64,7 @@ SWAP_ATTEMPTS = 40
 # parallel workers: these keep the database's share of an import's memory bounded.
 SESSION_SETTINGS = {
     "jit": "off",  # compiling the wide conversion queries costs more than it saves
-    "maintenance_work_mem": "128MB",
+    "maintenance_work_mem": "64MB",
     "work_mem": "64MB",
     "synchronous_commit": "off",
 }
