@@ -132,6 +132,27 @@ def test_a_counted_stop_on_a_later_slow_line_turns_the_counts_off():
     assert not counts.usable
 
 
+def test_high_stop_ids_groups_and_dirty_ids_across_chunks():
+    """Stop ids far beyond the first page, two stops of one group, a purpose that does not
+    fit a packed group (left to SQL), and dirty ids written in several chunks."""
+    counts = SummaryStream()
+    persons = [b"%d\t%d\tD\t30\tM\tH\tW" % (index, stop_id)
+               for index, stop_id in enumerate((5_000_001, 5_000_002, 7_000_003, 9_000_000))]
+    arr, ends = _block(persons)
+    counts.persons_loaded(arr, ends, np.ones(4, bool))
+    arr, ends = _block([b"1\t9000000"])  # SearchID, StopID
+    counts.searches_loaded(arr, ends, np.ones(1, bool))
+    stops = [b"%d\tRaleigh\t2020-05-01 10:00:00\t%d\t1\t0\t0\t0\t0\t0\t0\t0\tB\\7\tx\ty"
+             % (stop_id, purpose)
+             for stop_id, purpose in ((5_000_001, 3), (5_000_002, 3), (7_000_003, 45),
+                                      (9_000_000, 3))]
+    arr, ends = _block(stops)
+    counts.stops_loaded(arr, ends, np.ones(4, bool), np.array([8, 8, 8, 8]))
+    assert counts.usable
+    assert b"".join(counts.rows_copy_text()) == b"8\tB\\\\7\t2020\t3\thispanic\t2\t0\t0\t0\n"
+    assert b"".join(counts.dirty_ids_text(ids_per_chunk=1_000_000)) == b"7000003\n9000000\n"
+
+
 def test_category_key_for_agrees_with_its_sql_case():
     scheme = stats_config("nc").categories
     pairs = [(ethnicity, race) for ethnicity in ("H", "N", "", "h", "HH")

@@ -48,6 +48,7 @@ import psycopg2
 from django.db import connections
 from psycopg2 import errors, sql
 
+from tsdata.imports.memory import allocator_threshold_fix
 from tsdata.imports.report import ImportReport
 from tsdata.imports.steps import post_load_steps
 from tsdata.states import state_config
@@ -728,6 +729,7 @@ def staging_import(
     no start-date override in the facts). Any exception drops the staging
     schema and leaves live data untouched; the exception propagates.
     """
+    allocator_threshold_fix()
     staging = StagingImport(state, tables, report or ImportReport(state=state))
     staging.open()
     success = False

@@ -1,0 +1,31 @@
+"""Process-level memory setting of an import (glibc's allocator)."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+
+logger = logging.getLogger(__name__)
+
+M_MMAP_THRESHOLD = -3  # mallopt parameter number in glibc's malloc.h
+IMPORT_MMAP_THRESHOLD = 4 << 20
+
+
+def allocator_threshold_fix(threshold: int = IMPORT_MMAP_THRESHOLD) -> bool:
+    """Fix glibc's mmap threshold for the rest of the process; False if not glibc.
+
+    glibc raises the threshold each time a mapped block is freed (up to 32 MB); from then
+    on the import's large temporary arrays (hash tables growing, COPY text) come from the
+    heap, which keeps their pages after they are freed. At 20 million NC stops that held
+    30-50 MB more at the process's peak. With a fixed 4 MB threshold larger arrays are
+    mapped and given back when freed, while the 1 MB read blocks are still reused from the
+    heap (a 1 MB threshold made the Stop load about 15 % slower: fresh pages per block).
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    done = bool(mallopt(M_MMAP_THRESHOLD, threshold))
+    if not done:
+        logger.warning("mallopt(M_MMAP_THRESHOLD, %d) was refused", threshold)
+    return done
