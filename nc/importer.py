@@ -27,7 +27,7 @@ from django.conf import settings
 
 from nc.summary_stream import SummaryStream
 from tsdata.imports import fastpath
-from tsdata.imports.fastpath import KeyLookup, fast_copy
+from tsdata.imports.fastpath import BlockLoader, KeyLookup, fast_copy
 from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy, raw_table_create
 from tsdata.imports.report import ImportReport, Progress
 from tsdata.imports.staging import STAGING_SCHEMA as STAGING
@@ -351,7 +351,7 @@ def agency_lookup(mapping: dict[str, int], shp_id: int | None) -> KeyLookup:
 
 def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
                subset: tuple[int, int] | None, agencies: AgencyResolution,
-               streamed: SummaryStream | None = None) -> None:
+               streamed: SummaryStream | None = None, helper_conn=None) -> None:
     """COPY one file (fast path, or everything through the raw table for a subset) and
     insert the rows of its slow lines.
 
@@ -360,7 +360,8 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
     take the slow path, and those names are resolved (new ids) before the slow lines are
     inserted. With an empty registry (a first import) a first pass over Stop.txt collects
     and resolves every name before the load instead, so that the stops still take the
-    fast path.
+    fast path. A ``helper_conn`` (idle meanwhile) loads every other block of the fast
+    path, so that two backends parse the file.
     """
     counts = report.file(spec.filename)
     progress = Progress(f"NC {spec.filename}", size)
@@ -381,7 +382,8 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
                                         progress=progress)
                 nul_bytes = copied.get("nul_bytes", 0)
             else:
-                result = _fast_file_copy(conn, spec, raw, progress, lookup, streamed)
+                result = _fast_file_copy(conn, spec, raw, progress, lookup, streamed,
+                                         helper_conn=helper_conn)
                 fast_rows, nul_bytes = result.fast_rows, result.nul_bytes
                 if result.refused_by_copy:
                     report.notes.append(
@@ -435,22 +437,20 @@ def _agency_names_check(conn) -> None:
 
 
 def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | None,
-                    streamed: SummaryStream | None = None):
+                    streamed: SummaryStream | None = None, helper_conn=None):
     columns = [column.name for column in spec.columns]
     if lookup is not None:
         columns.append("agency_id")
     with conn.cursor() as cursor:
         raw_table_create(cursor, spec.raw_table, identity=False)
-        cursor.execute("SET client_encoding = 'WIN1252'")
-        cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
+    loading = [conn] if helper_conn is None else [conn, helper_conn]
+    for connection in loading:
+        with connection.cursor() as cursor:
+            cursor.execute("SET client_encoding = 'WIN1252'")
+            cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
     copy_sql = f"COPY {STAGING}.{spec.table} ({', '.join(columns)}) FROM STDIN"
     raw_sql = (f"COPY {STAGING}.{spec.raw_table} (line_no, line) FROM STDIN WITH "
                f"({RAW_COPY_OPTIONS})")
-
-    def copy_block(data: bytes) -> int:
-        with conn.cursor() as cursor:
-            cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
-            return cursor.rowcount
 
     counting = None
     if streamed is not None:
@@ -471,27 +471,37 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
     def on_loaded(*block) -> None:
         observe(counting, *block)
 
-    def slow_sink(lines: list[tuple[int, bytes]]) -> None:
-        if observer is not None:
-            observe(streamed.lines_slow, spec.stop_field, lines)
-        data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
-        with conn.cursor() as cursor:
-            cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
+    def loader(connection) -> BlockLoader:
+        def copy_block(data: bytes) -> int:
+            with connection.cursor() as cursor:
+                cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
+                return cursor.rowcount
 
+        def slow_sink(lines: list[tuple[int, bytes]]) -> None:
+            if observer is not None:
+                observe(streamed.lines_slow, spec.stop_field, lines)
+            data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
+            with connection.cursor() as cursor:
+                cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
+
+        return BlockLoader(copy_block, slow_sink)
+
+    first, *more = [loader(connection) for connection in loading]
     try:
         return fast_copy(
             stream, width=spec.width,
             non_text_columns=[column.kind != "text" for column in spec.columns],
             column_charsets=[CHARSETS.get(column.kind) for column in spec.columns],
-            copy_block=copy_block, slow_sink=slow_sink, progress=progress, lookup=lookup,
-            on_loaded=on_loaded if observer else None,
+            copy_block=first.copy_block, slow_sink=first.slow_sink, progress=progress,
+            lookup=lookup, on_loaded=on_loaded if observer else None, more_loaders=more,
         )
     finally:
         if observer is not None:
             observer.shutdown(wait=True)
-        with conn.cursor() as cursor:
-            cursor.execute("SET client_encoding = 'UTF8'")
-            cursor.execute("SET TimeZone = 'UTC'")
+        for connection in loading:
+            with connection.cursor() as cursor:
+                cursor.execute("SET client_encoding = 'UTF8'")
+                cursor.execute("SET TimeZone = 'UTC'")
 
 
 def files_copy_and_insert(
@@ -529,8 +539,12 @@ def files_copy_and_insert(
             for spec in specs:
                 if spec.table == "nc_stop":
                     children_loaded.wait()
+                # PERSON.txt, the biggest child file, borrows the Stop connection,
+                # which waits for it anyway.
+                helper = connections[0] if spec.table == "nc_person" else None
                 _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename],
-                           report=report, subset=subset, agencies=agencies, streamed=streamed)
+                           report=report, subset=subset, agencies=agencies, streamed=streamed,
+                           helper_conn=helper)
                 if spec.table == "nc_search":
                     children_loaded.set()
         finally:

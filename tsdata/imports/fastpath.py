@@ -16,7 +16,7 @@ import functools
 import queue
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -328,6 +328,17 @@ def field_values_distinct(stream: BinaryIO, field_index: int, trim: bytes) -> se
     return {value for _, value in values}
 
 
+@dataclass(frozen=True)
+class BlockLoader:
+    """One more connection loading blocks of the same file: ``copy_block`` and
+    ``slow_sink`` as for :func:`fast_copy`; with a ``gate`` it only starts taking blocks
+    once the gate is set (when its connection is free)."""
+
+    copy_block: Callable[[bytes], int]
+    slow_sink: Callable[[list[tuple[int, bytes]]], None]
+    gate: threading.Event | None = None
+
+
 def fast_copy(
     stream: BinaryIO,
     *,
@@ -339,6 +350,7 @@ def fast_copy(
     column_charsets: list[bytes | None] | None = None,
     lookup: KeyLookup | None = None,
     on_loaded: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None] | None = None,
+    more_loaders: Sequence[BlockLoader] = (),
 ) -> FastCopyResult:
     """Split ``stream`` into typed-COPY blocks and slow lines (see the module docstring).
 
@@ -348,15 +360,19 @@ def fast_copy(
     characters in a column to the slow path, so both paths accept exactly the same values.
     With a ``lookup`` every fast line gets its looked-up id as an extra last column.
     ``on_loaded(arr, ends, loaded, ids)`` sees each block after its COPY, with the mask of
-    the lines it loaded (and their looked-up ids), in file order.
+    the lines it loaded (and their looked-up ids): in file order with one loader; with
+    ``more_loaders`` (each on a thread of its own, so PostgreSQL parses blocks on several
+    backends at once) blocks finish in any order and ``on_loaded`` and the sinks may be
+    called from several threads.
     """
     non_text = np.array(non_text_columns, dtype=bool)
     allowed = charset_table(width, column_charsets or [None] * width)
     result = FastCopyResult()
     # Screening the next block (inflate, compiled screen) overlaps with PostgreSQL parsing
     # the current one: a producer thread feeds a short queue.
-    blocks: queue.Queue = queue.Queue(maxsize=3)
+    blocks: queue.Queue = queue.Queue(maxsize=3 + len(more_loaders))
     failure: list[BaseException] = []
+    finished = threading.Event()  # the last block was taken, or a loader failed
 
     def produce() -> None:
         try:
@@ -375,20 +391,47 @@ def fast_copy(
         finally:
             blocks.put(None)
 
+    def consume(loader: BlockLoader, partial: FastCopyResult) -> None:
+        if loader.gate is not None:
+            while not loader.gate.wait(0.05):
+                if finished.is_set():
+                    return
+        try:
+            while not failure and (item := blocks.get()) is not None:
+                _block_load(*item, lookup is not None, loader.copy_block, loader.slow_sink,
+                            partial)
+                if on_loaded is not None:
+                    block, arr, ends, slow, ids, _ = item
+                    on_loaded(arr, ends, ~slow, ids)
+            if not failure:
+                blocks.put(None)  # the end, for the other loaders
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            failure.append(exc)
+        finally:
+            finished.set()
+
     producer = threading.Thread(target=produce, daemon=True)
     producer.start()
+    loaders = [BlockLoader(copy_block, slow_sink), *more_loaders]
+    partials = [FastCopyResult() for _ in loaders]
+    helpers = [threading.Thread(target=consume, args=(loader, partial), daemon=True)
+               for loader, partial in zip(loaders[1:], partials[1:], strict=True)]
+    for helper in helpers:
+        helper.start()
     try:
-        while (item := blocks.get()) is not None:
-            _block_load(*item, lookup is not None, copy_block, slow_sink, result)
-            if on_loaded is not None:
-                block, arr, ends, slow, ids, _ = item
-                on_loaded(arr, ends, ~slow, ids)
+        consume(loaders[0], partials[0])
+        for helper in helpers:
+            helper.join()
     finally:
-        # Unblock and finish the producer even when a COPY failed.
-        while producer.is_alive():
+        # Unblock and finish the producer (and helpers) even when a COPY failed.
+        while producer.is_alive() or any(helper.is_alive() for helper in helpers):
             with contextlib.suppress(queue.Empty):
                 blocks.get(timeout=0.1)
         producer.join()
+    for partial in partials:
+        result.fast_rows += partial.fast_rows
+        result.slow_lines += partial.slow_lines
+        result.refused_by_copy += partial.refused_by_copy
     if failure:
         raise failure[0]
     return result

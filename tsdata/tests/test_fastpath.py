@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nc.importer import DATE_SHAPES
 from tsdata.imports.fastpath import (
     WHITESPACE,
+    BlockLoader,
     KeyLookup,
     _lines_select,
     _slow_mask,
     charset_table,
+    fast_copy,
     field_values_distinct,
 )
 
@@ -149,3 +154,53 @@ def test_field_values_distinct_trims_like_sql() -> None:
             b"5\tCary PD")
     values = field_values_distinct(io.BytesIO(data), 1, b" \n\x0b\x0c\xa0")
     assert values == {b"Raleigh PD", b"Durham PD", b"", b"Cary PD"}
+
+
+def _loader_into(received: list[bytes], *, fail_after: int | None = None) -> BlockLoader:
+    """A loader that keeps the blocks it is given (after a short pause, so that the other
+    loaders get blocks too) and refuses once it has taken ``fail_after`` blocks."""
+
+    def copy_block(data: bytes) -> int:
+        if fail_after is not None and len(received) >= fail_after:
+            raise RuntimeError("the connection broke")
+        time.sleep(0.01)
+        received.append(data)
+        return data.count(b"\n")
+
+    return BlockLoader(copy_block, lambda lines: received.extend(line for _, line in lines))
+
+
+def _stream(lines: int) -> bytes:
+    return b"".join(b"%d\tagency %d\t1\t2.5\n" % (number, number) for number in range(lines))
+
+
+def test_more_loaders_take_every_block_exactly_once() -> None:
+    data = _stream(400_000)  # about ten blocks
+    received: list[list[bytes]] = [[], [], []]
+    gate = threading.Event()
+    loaded_blocks: list[int] = []
+
+    def on_loaded(arr, ends, loaded, ids) -> None:
+        loaded_blocks.append(int(loaded.sum()))
+        gate.set()  # the third loader joins after the first block
+
+    first, second, third = (_loader_into(blocks) for blocks in received)
+    result = fast_copy(
+        io.BytesIO(data), width=WIDTH, non_text_columns=NON_TEXT, column_charsets=CHARSETS,
+        copy_block=first.copy_block, slow_sink=first.slow_sink, on_loaded=on_loaded,
+        more_loaders=[second, BlockLoader(third.copy_block, third.slow_sink, gate=gate)],
+    )
+    assert result.fast_rows == sum(loaded_blocks) == 400_000
+    assert all(received)  # every loader took blocks
+    lines = b"".join(b"".join(blocks) for blocks in received).splitlines()
+    assert sorted(lines) == sorted(data.splitlines())
+
+
+def test_a_failing_loader_stops_the_copy() -> None:
+    received: list[bytes] = []
+    first = _loader_into([])
+    with pytest.raises(RuntimeError, match="the connection broke"):
+        fast_copy(io.BytesIO(_stream(400_000)), width=WIDTH, non_text_columns=NON_TEXT,
+                  column_charsets=CHARSETS, copy_block=first.copy_block,
+                  slow_sink=first.slow_sink,
+                  more_loaders=[_loader_into(received, fail_after=1)])
