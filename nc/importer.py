@@ -28,6 +28,7 @@ from django.conf import settings
 from nc.summary_stream import SummaryStream
 from tsdata.imports import fastpath
 from tsdata.imports.fastpath import BlockLoader, KeyLookup, fast_copy
+from tsdata.imports.memory import allocator_trim
 from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy, raw_table_create
 from tsdata.imports.report import ImportReport, Progress
 from tsdata.imports.staging import STAGING_SCHEMA as STAGING
@@ -498,6 +499,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
     finally:
         if observer is not None:
             observer.shutdown(wait=True)
+        allocator_trim()
         for connection in loading:
             with connection.cursor() as cursor:
                 cursor.execute("SET client_encoding = 'UTF8'")

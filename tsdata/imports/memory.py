@@ -29,3 +29,16 @@ def allocator_threshold_fix(threshold: int = IMPORT_MMAP_THRESHOLD) -> bool:
     if not done:
         logger.warning("mallopt(M_MMAP_THRESHOLD, %d) was refused", threshold)
     return done
+
+
+def allocator_trim() -> None:
+    """Give the free pages of every malloc arena back to the OS (glibc; a no-op elsewhere).
+
+    A file loaded on several threads leaves freed buffers in each thread's arena; the next
+    file's peak then comes on top of them.
+    """
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    malloc_trim(0)
