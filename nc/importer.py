@@ -361,8 +361,8 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
     take the slow path, and those names are resolved (new ids) before the slow lines are
     inserted. With an empty registry (a first import) a first pass over Stop.txt collects
     and resolves every name before the load instead, so that the stops still take the
-    fast path. A ``helper_conn`` (idle meanwhile) loads every other block of the fast
-    path, so that two backends parse the file.
+    fast path. A ``helper_conn`` (idle meanwhile) takes blocks of the fast path too
+    (whichever connection is free takes the next), so that two backends parse the file.
     """
     counts = report.file(spec.filename)
     progress = Progress(f"NC {spec.filename}", size)
