@@ -25,7 +25,6 @@ from tsdata.stats.registry import stats_config
 logger = logging.getLogger(__name__)
 
 # ``INSERT INTO {dst}.table (columns) SELECT ...`` of the fill templates.
-_INSERT_TABLE = re.compile(r"^\s*INSERT INTO \{dst\}\.(\w+)")
 _INSERT_SELECT = re.compile(r"^\s*INSERT INTO \{dst\}\.(\w+)\s*\(([^)]*)\)\s*(SELECT\b.*)$", re.S)
 
 # Settings of the build transaction. The import runs the build beside its index builds
@@ -92,7 +91,7 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
             elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
-                table = _INSERT_TABLE.match(template).group(1)
+                table = _template_split(template)[0]
                 with _settings(cursor, config.fill_settings.get(table, {})):
                     _fill_statement_run(cursor, template, part=sql.SQL("TRUE"), **arguments)
     for table in summary_table_names(state):
