@@ -458,8 +458,9 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
         counting = {"nc_person": streamed.persons_loaded,
                     "nc_search": streamed.searches_loaded,
                     "nc_stop": streamed.stops_loaded}.get(spec.table)
-    # The counting runs in file order on its own thread while the next block is copied;
-    # at most a few blocks wait for it (memory stays bounded if it falls behind).
+    # The counting runs on its own thread while the next block is copied, in file order
+    # with one connection (any order is fine: see ``fast_copy``'s ``more_loaders``); at
+    # most a few blocks wait for it (memory stays bounded if it falls behind).
     observer = ThreadPoolExecutor(max_workers=1) if counting else None
     in_flight = threading.BoundedSemaphore(4)
 
