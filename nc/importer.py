@@ -33,6 +33,7 @@ from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy
 from tsdata.imports.report import ImportReport, Progress
 from tsdata.imports.staging import STAGING_SCHEMA as STAGING
 from tsdata.imports.staging import ImportValidationError, StagingImport
+from tsdata.stats.summaries import STREAMED_INPUT
 
 logger = logging.getLogger(__name__)
 
@@ -553,9 +554,11 @@ def files_copy_and_insert(
         finally:
             children_loaded.set()
         if specs[0].table == "nc_stop" and streamed is not None and streamed.usable:
-            with report.phase("store streamed counts"):
-                rows = streamed.store(conn, STAGING)
-            report.notes.append(f"officer summary: {rows:,} rows counted while loading")
+            with report.phase("store uncounted stop ids"):
+                streamed.dirty_store(conn, STAGING)
+            staging.step_inputs[STREAMED_INPUT] = {"nc_officerstopsummary": streamed}
+            report.notes.append(f"officer summary: {streamed.groups_counted():,} rows "
+                                "counted while loading")
         if specs[0].table != "nc_stop":
             # PERSON and the small files are done long before Stop: index and analyse them
             # meanwhile.

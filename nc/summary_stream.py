@@ -19,16 +19,18 @@ import tests check that a streamed build equals a plain SQL build on dirty extra
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numba
 import numpy as np
+from psycopg2 import sql
 
 from tsdata.imports.fastpath import _fnv
 from tsdata.imports.staging import BytesIterReader
 from tsdata.stats.registry import stats_config
-from tsdata.stats.summaries import DIRTY_TABLE, streamed_tables_create
+from tsdata.stats.summaries import dirty_table_create
 
 logger = logging.getLogger(__name__)
 
@@ -397,22 +399,109 @@ class SummaryStream:
             self.usable = False
 
     # ---- the result --------------------------------------------------------------------
-    def store(self, conn, schema: str) -> int:
-        """Leave the counted rows and the dirty stop ids in ``schema`` for the summary
-        step; returns the number of counted rows."""
+    def dirty_store(self, conn, schema: str) -> None:
+        """Leave the ids of the stops not counted here in ``schema.summary_dirty`` for the
+        summary step (which gets this object in its inputs, ``STREAMED_INPUT``)."""
         with conn.cursor() as cursor:
-            (streamed,) = streamed_tables_create(cursor, state="nc", schema=schema)
-            cursor.execute("SET client_encoding = 'WIN1252'")
-            try:
-                cursor.copy_expert(f'COPY "{schema}"."{streamed}" FROM STDIN',
-                                   BytesIterReader(self.rows_copy_text()), size=1 << 20)
-                rows = cursor.rowcount
-            finally:
-                cursor.execute("SET client_encoding = 'UTF8'")
-            cursor.copy_expert(f'COPY "{schema}"."{DIRTY_TABLE}" FROM STDIN',
+            table = dirty_table_create(cursor, state="nc", schema=schema)
+            cursor.copy_expert(sql.SQL("COPY {} FROM STDIN").format(table).as_string(cursor),
                                BytesIterReader(self.dirty_ids_text()), size=1 << 20)
-            cursor.execute(f'ANALYZE "{schema}"."{DIRTY_TABLE}"')
-        return rows
+            cursor.execute(sql.SQL("ANALYZE {}").format(table))
+
+    def groups_counted(self) -> int:
+        return int(self.used[1])
+
+    def rows_copy(self, cursor, table: sql.Identifier) -> int:
+        """COPY the counted rows into ``table`` (for a merge in SQL)."""
+        return _copy_in(cursor, table, self.rows_copy_text())
+
+    def merge_into(self, cursor, part: sql.Identifier, target: sql.Identifier) -> int | None:
+        """Sum the counted rows and the SQL template's rows of the dirty stops (``part``)
+        into ``target`` in primary-key order, with one COPY: PostgreSQL then neither sorts
+        nor aggregates the millions of counted rows again, and the primary key is built on
+        sorted rows. None (nothing written) when a row of ``part`` does not fit a packed
+        group; the caller then sums the two in SQL."""
+        if not self.usable:
+            return None
+        cursor.execute(sql.SQL("SELECT DISTINCT category FROM {}").format(part))
+        codes = {}
+        for (key,) in cursor.fetchall():
+            code = self._code_of_key(key)
+            if code is None:
+                return None
+            codes[key] = code
+        if not codes:
+            values = sql.SQL("SELECT NULL::text, NULL::int WHERE FALSE")
+        else:
+            values = sql.SQL("VALUES {}").format(sql.SQL(", ").join(
+                sql.SQL("({}, {})").format(sql.Literal(key), sql.Literal(code))
+                for key, code in codes.items()
+            ))
+        # Officer ids in hex: no COPY escapes to undo, and their CP1252 bytes as counted.
+        query = sql.SQL(
+            "COPY (SELECT p.agency_id, encode(convert_to(p.officer_id, 'WIN1252'), 'hex'), "
+            "p.year, p.purpose, c.code, p.stops, p.searches, p.use_of_force, p.contraband "
+            "FROM {part} p JOIN ({values}) c (category, code) ON c.category = p.category) "
+            "TO STDOUT"
+        ).format(part=part, values=values)
+        buffer = io.BytesIO()
+        cursor.copy_expert(query.as_string(cursor), buffer)
+        arr = np.frombuffer(buffer.getbuffer(), np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        self._room(ends.size)
+        parsed = np.zeros((ends.size, 5), np.int64)  # packed group, then the four measures
+        if not _part_rows(arr, ends, self.slots, self.hashes, self.agencies, self.lengths,
+                          self.names, self.used, parsed):
+            return None
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(part))
+        if cursor.fetchone()[0] != ends.size:
+            return None  # a category or an officer id the join or COPY did not carry
+        return _copy_in(cursor, target, self._merged_copy_text(parsed))
+
+    def _code_of_key(self, key: str | None) -> int | None:
+        """The category code of ``key`` (a new one if need be); None if out of codes."""
+        if key is None:
+            return None
+        if key in self.keys_by_code:
+            return self.keys_by_code.index(key)
+        if len(self.keys_by_code) > MAX_CODES:
+            return None
+        self.keys_by_code.append(key)
+        return len(self.keys_by_code) - 1
+
+    def _merged_copy_text(self, parsed: np.ndarray,
+                          entries_per_chunk: int = 1 << 16) -> Iterator[bytes]:
+        """COPY text of the counted groups and the ``parsed`` rows, summed by group, in
+        the summary's primary-key order: officers by (agency, id bytes), then year,
+        purpose and category (bytewise, as the summary's "C" keys)."""
+        officers = int(self.used[0])
+        order = np.lexsort(
+            [self.names[:officers, column] for column in range(self.names.shape[1] - 1, -1, -1)]
+            + [self.agencies[:officers]]
+        )
+        officer_rank = np.empty(officers, np.int64)
+        officer_rank[order] = np.arange(officers)
+        keys = self.keys_by_code
+        by_rank = sorted(range(1, len(keys)), key=lambda code: keys[code].encode("utf-8"))
+        code_rank = np.zeros(MAX_CODES + 1, np.int64)
+        code_rank[by_rank] = np.arange(1, len(by_rank) + 1)
+        categories = [b""] + [keys[code].encode("cp1252") for code in by_rank]
+        offsets = np.zeros(len(categories) + 1, np.int64)
+        offsets[1:] = np.cumsum([len(key) for key in categories])
+        category_bytes = np.frombuffer(b"".join(categories) + b"\0", np.uint8)
+        entries = _entries_ranked(self.groups, officer_rank, code_rank)
+        entries.sort()
+        part_keys = _groups_ranked(np.ascontiguousarray(parsed[:, 0]), officer_rank, code_rank)
+        part_order = np.argsort(part_keys)
+        part_keys = part_keys[part_order]
+        part_measures = np.ascontiguousarray(parsed[part_order, 1:])
+        position = np.zeros(1, np.int64)  # next row of the part
+        for start in range(0, max(entries.size, 1), entries_per_chunk):
+            chunk = entries[start:start + entries_per_chunk]
+            last = start + entries_per_chunk >= entries.size
+            yield _merged_text(chunk, last, part_keys, part_measures, position, order,
+                               self.agencies, self.lengths, self.names, category_bytes,
+                               offsets).tobytes()
 
     def dirty_ids_text(self, ids_per_chunk: int = 1 << 22) -> Iterator[bytes]:
         """The dirty stop ids as COPY text, in chunks."""
@@ -450,11 +539,19 @@ def _digits_put(out, position, value):
 
 @numba.njit(nogil=True, cache=True)
 def _escaped_put(out, position, data, start, stop):
+    """Bytes as COPY text: a backslash doubled, tab, newline and carriage return escaped."""
     for i in range(start, stop):
-        if data[i] == 92:  # a backslash is doubled in COPY text
+        byte = data[i]
+        if byte == 92 or byte == 9 or byte == 10 or byte == 13:
             out[position] = 92
             position += 1
-        out[position] = data[i]
+            if byte == 9:
+                byte = 116  # t
+            elif byte == 10:
+                byte = 110  # n
+            elif byte == 13:
+                byte = 114  # r
+        out[position] = byte
         position += 1
     return position
 
@@ -510,6 +607,186 @@ def _ids_text(state, first_id):
             out[position] = 10
             position += 1
     return out[:position]
+
+
+@numba.njit(nogil=True, cache=True)
+def _digits_value(arr, start, stop):
+    """The unsigned decimal number in ``arr[start:stop]``, or -1 if it is not one."""
+    if stop <= start or stop - start > 18:
+        return -1
+    value = 0
+    for i in range(start, stop):
+        digit = arr[i] - 48
+        if digit < 0 or digit > 9:
+            return -1
+        value = value * 10 + digit
+    return value
+
+
+@numba.njit(nogil=True, cache=True)
+def _nibble(byte):
+    if 48 <= byte <= 57:
+        return byte - 48
+    if 97 <= byte <= 102:
+        return byte - 87
+    return -1
+
+
+@numba.njit(nogil=True, cache=True)
+def _part_rows(arr, ends, slots, hashes, agencies, lengths, names, used, parsed):
+    """Parse the COPY text of the SQL part (agency, officer id in hex, year, purpose,
+    category code, four measures) into ``parsed`` (packed group, measures), interning
+    the officers; False if a row does not fit a packed group."""
+    starts = np.zeros(9, np.int64)
+    stops = np.zeros(9, np.int64)
+    values = np.zeros(9, np.int64)
+    name = np.zeros(names.shape[1], np.uint8)
+    start = 0
+    for row in range(ends.size):
+        stop = ends[row]
+        field = 0
+        field_start = start
+        for i in range(start, stop + 1):
+            if i == stop or arr[i] == 9:
+                if field < 9:
+                    starts[field] = field_start
+                    stops[field] = i
+                field += 1
+                field_start = i + 1
+        if field != 9:
+            return False
+        for field in range(9):
+            if field != 1:
+                values[field] = _digits_value(arr, starts[field], stops[field])
+                if values[field] < 0:
+                    return False
+        length = (stops[1] - starts[1]) // 2
+        if (stops[1] - starts[1]) % 2 or length > name.size:
+            return False
+        for j in range(length):
+            high = _nibble(arr[starts[1] + 2 * j])
+            low = _nibble(arr[starts[1] + 2 * j + 1])
+            if high < 0 or low < 0:
+                return False
+            name[j] = high * 16 + low
+        year = values[2] - YEAR_BASE
+        purpose, code = values[3], values[4]
+        if not (0 <= year < 256 and purpose < 32 and 1 <= code <= MAX_CODES):
+            return False
+        officer = _officer_index(name, 0, length, values[0], slots, hashes, agencies,
+                                 lengths, names, used)
+        if officer >= MAX_OFFICERS:
+            return False
+        parsed[row, 0] = (officer << 19) | (year << 11) | (purpose << 6) | code
+        for measure in range(4):
+            parsed[row, 1 + measure] = values[5 + measure]
+        start = stop + 1
+    return True
+
+
+@numba.njit(nogil=True, cache=True)
+def _group_ranked(group, officer_rank, code_rank):
+    """A packed group with its officer and category replaced by their ranks in the
+    summary's primary-key order (so that sorting the numbers sorts the rows)."""
+    return ((officer_rank[group >> 19] << 19) | (((group >> 6) & 0x1FFF) << 6)
+            | code_rank[group & CODE_MASK])
+
+
+@numba.njit(nogil=True, cache=True)
+def _groups_ranked(groups, officer_rank, code_rank):
+    out = np.empty(groups.size, np.int64)
+    for row in range(groups.size):
+        out[row] = _group_ranked(groups[row], officer_rank, code_rank)
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _entries_ranked(groups, officer_rank, code_rank):
+    """The counted entries of the group table as (ranked group, count) in one uint64."""
+    count = 0
+    for slot in range(groups.size):
+        if groups[slot]:
+            count += 1
+    out = np.empty(count, np.uint64)
+    row = 0
+    for slot in range(groups.size):
+        entry = groups[slot]
+        if entry:
+            ranked = _group_ranked(np.int64(entry >> _COUNT_SHIFT), officer_rank, code_rank)
+            out[row] = (np.uint64(ranked) << _COUNT_SHIFT) | (entry & _COUNT_FIELD)
+            row += 1
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _row_put(out, position, ranked, measures, officer_by_rank, agencies, lengths, names,
+             category_bytes, category_offsets):
+    """One summary row as COPY text: agency, officer, year, purpose, category, measures."""
+    officer = officer_by_rank[ranked >> 19]
+    position = _digits_put(out, position, agencies[officer])
+    out[position] = 9
+    flat_names = names.reshape(-1)
+    start = officer * names.shape[1]
+    position = _escaped_put(out, position + 1, flat_names, start, start + lengths[officer])
+    out[position] = 9
+    position = _digits_put(out, position + 1, YEAR_BASE + ((ranked >> 11) & 0xFF))
+    out[position] = 9
+    position = _digits_put(out, position + 1, (ranked >> 6) & 0x1F)
+    out[position] = 9
+    rank = ranked & CODE_MASK
+    position = _escaped_put(out, position + 1, category_bytes, category_offsets[rank],
+                            category_offsets[rank + 1])
+    for measure in range(4):
+        out[position] = 9
+        position = _digits_put(out, position + 1, measures[measure])
+    out[position] = 10
+    return position + 1
+
+
+@numba.njit(nogil=True, cache=True)
+def _merged_text(entries, last, part_keys, part_measures, position, officer_by_rank,
+                 agencies, lengths, names, category_bytes, category_offsets):
+    """COPY text of a chunk of sorted counted ``entries`` merged with the sorted part
+    rows from ``position[0]`` on (all that remain if ``last``); equal groups are summed."""
+    width = 2 * names.shape[1] + 2 * (category_bytes.size + 1) + 100
+    out = np.empty((entries.size + part_keys.size - position[0]) * width, np.uint8)
+    written = 0
+    row = position[0]
+    measures = np.zeros(4, np.int64)
+    for index in range(entries.size):
+        key = np.int64(entries[index] >> _COUNT_SHIFT)
+        while row < part_keys.size and part_keys[row] < key:
+            written = _row_put(out, written, part_keys[row], part_measures[row],
+                               officer_by_rank, agencies, lengths, names, category_bytes,
+                               category_offsets)
+            row += 1
+        measures[:] = 0
+        measures[0] = np.int64(entries[index] & _COUNT_FIELD)
+        if row < part_keys.size and part_keys[row] == key:
+            for measure in range(4):
+                measures[measure] += part_measures[row, measure]
+            row += 1
+        written = _row_put(out, written, key, measures, officer_by_rank, agencies, lengths,
+                           names, category_bytes, category_offsets)
+    if last:
+        while row < part_keys.size:
+            written = _row_put(out, written, part_keys[row], part_measures[row],
+                               officer_by_rank, agencies, lengths, names, category_bytes,
+                               category_offsets)
+            row += 1
+    position[0] = row
+    return out[:written]
+
+
+def _copy_in(cursor, table: sql.Identifier, chunks: Iterable[bytes]) -> int:
+    """COPY text chunks (CP1252) into ``table``; returns the number of rows."""
+    cursor.execute("SET client_encoding = 'WIN1252'")
+    try:
+        cursor.copy_expert(sql.SQL("COPY {} FROM STDIN").format(table).as_string(cursor),
+                           BytesIterReader(chunks), size=1 << 20)
+        return cursor.rowcount
+    finally:
+        cursor.execute("SET client_encoding = 'UTF8'")
 
 
 def _unpack(value: int) -> bytes:

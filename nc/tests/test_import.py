@@ -356,7 +356,7 @@ def test_orphans_only_in_children_are_rejected_not_fatal(tmp_path, settings):
     })
     searches_seen = []
 
-    def count_searches(cursor, schema: str) -> None:
+    def count_searches(cursor, schema: str, _inputs) -> None:
         cursor.execute(f"SELECT count(*) FROM {schema}.nc_search")
         searches_seen.append(cursor.fetchone()[0])
 

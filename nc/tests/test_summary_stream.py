@@ -41,8 +41,10 @@ def _imported_equals_sql_rebuild(report) -> None:
     assert _summaries() == imported
 
 
-def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None):
-    """Simple stops with odd officers and categories, plus every kind of dirty stop."""
+def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
+                    purpose_45=True):
+    """Simple stops with odd officers and categories, plus every kind of dirty stop (a
+    purpose beyond 31 does not fit the import's merge, which leaves the sum to SQL)."""
     stops, people = [], []
     officers = ["A1", "A\\2", "Off\u00e9", "7", "A1 B"]
     races = [("N", "W"), ("H", "B"), ("N", "X"), ("N", "Z9"), ("H", "U"), ("N", "I"),
@@ -64,8 +66,11 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None):
         stop(75, SHP, "2001-03-03 10:00:00", 2, 1, "0000000", "T1"),  # kept (patrol)
         stop(76, RALEIGH, "2016-02-30 10:00:00", 2, 1, "0000000", "A1"),  # refused date
         stop(77, f" {RALEIGH}", "2016-03-03 10:00:00", 2, 1, "0000000", "A1"),  # padded
-        stop(78, RALEIGH, "2016-03-03 10:00:00", 45, 1, "0000000", "A1"),  # purpose > 31
+        # Searched; its officer and its driver's category occur on no counted stop.
+        stop(79, PENA, "2016-03-03 10:00:00", 2, 1, "0000000", "Z\\9"),
     ]
+    if purpose_45:
+        stops.append(stop(78, RALEIGH, "2016-03-03 10:00:00", 45, 1, "0000000", "A1"))
     if extra_stop is not None:
         stops.append(extra_stop)
     people += [
@@ -73,10 +78,11 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None):
         (3072, 72, "D", 30, "M", "N", "B"), (3073, 73, " D ", 30, "M", "N", "B"),
         (3074, 74, "D", 30, "M", "N", "W"), (3075, 75, "D", 30, "M", "N", "A"),
         (3076, 76, "D", 30, "M", "N", "W"), (3077, 77, "D", 30, "M", "N", "W"),
-        (3078, 78, "D", 30, "M", "N", "W"),
+        (3078, 78, "D", 30, "M", "N", "W"), (3079, 79, "D", 30, "M", "N", "Q"),
     ]
-    searches = tsv((500, 72, 3072, 1, 1, 0, 0, 0, 0, 0, 0), (501, 72, 3072, 3, 1, 0, 0, 0, 0,
-                                                             0, 0))
+    searches = tsv((500, 72, 3072, 1, 1, 0, 0, 0, 0, 0, 0),
+                   (501, 72, 3072, 3, 1, 0, 0, 0, 0, 0, 0),
+                   (502, 79, 3079, 1, 1, 0, 0, 0, 0, 0, 0))
     contraband = tsv((600, 500, 3072, 72, "1", "0", "0", "0", "0", "0", "0", "0", "0", "0"))
     return zip_write(path, {"Stop.txt": tsv(*stops), "PERSON.txt": tsv(*people),
                             "Search.txt": searches, "Contraband.txt": contraband})
@@ -99,6 +105,27 @@ def test_streamed_counts_equal_the_sql_build(tmp_path, settings):
     assert OfficerStopSummary.objects.filter(purpose=45, stops=1).exists()
     assert set(OfficerStopSummary.objects.values_list("category", flat=True)) >= {
         "X", "Z9", "", "hispanic", "white", "black", "native_american"}
+    _imported_equals_sql_rebuild(report)
+
+
+@pytest.mark.parametrize("purpose_45, how", [(False, "merged by the import"),
+                                             (True, "summed in SQL")])
+def test_the_import_merges_counted_and_sql_rows_or_leaves_it_to_sql(
+    tmp_path, settings, caplog, purpose_45, how
+):
+    """The rows of the dirty stops (searched, two drivers, odd officers and categories,
+    a category only a dirty stop has) are summed into the counted rows by the import, or
+    in SQL when one does not fit; the result equals a plain SQL build either way."""
+    settings.IMPORT_MAX_REJECT_SHARE = 0.5
+    caplog.set_level("INFO", logger="tsdata.stats.summaries")
+    report = nc_import_run(
+        zip_path=_tricky_extract(tmp_path / "a.zip", purpose_45=purpose_45), prime=False,
+    )
+    merges = [record.getMessage() for record in caplog.records
+              if "nc_officerstopsummary from counts streamed" in record.getMessage()]
+    assert len(merges) == 1 and how in merges[0]
+    assert OfficerStopSummary.objects.filter(officer_id="Z\\9", category="Q", stops=1,
+                                             searches=1).exists()
     _imported_equals_sql_rebuild(report)
 
 

@@ -34,6 +34,7 @@ Rules the machinery keeps:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import logging
@@ -167,10 +168,19 @@ class StagingImport:
         self._after_swap_statements: list[tuple[str, list]] = []
         self._expected_counts: dict[str, int] = {}
         self._deferred_fks: list[tuple[str, str, str]] = []  # (table, name, definition)
+        # FKs between staging tables: (table, [(name, staged definition)]) as added NOT
+        # VALID, those still to validate (taken by whichever connection is free), and the
+        # tables where a validation found a violation.
+        self._fk_internal: list[tuple[str, list[tuple[str, str]]]] = []
+        self._fk_queue: collections.deque = collections.deque()
+        self._fk_violated: list[str] = []
         self._step_tables: list[str] = []
         self._keys_done: set[str] = set()
         self._analyzed: set[str] = set()
         self.extra_connections: list = []
+        # What the loader hands to the post-load steps besides the staged tables (NC: the
+        # officer counts it made while loading, under ``"streamed_counts"``).
+        self.step_inputs: dict[str, object] = {}
         # Optional fallback for FK violations in staging: (table, name, definition) → None;
         # it may move offending rows to the loader's rejects, then the FK is retried once.
         self.on_fk_violation = None
@@ -325,14 +335,17 @@ class StagingImport:
         self._after_swap_statements.append((statement, list(params or [])))
 
     # ---- keys, indexes, steps, validation ------------------------------------------
-    def build(self, *, on_fk_violation=None, keys_ready=None) -> None:
+    def build(self, *, keys_ready=None) -> None:
         """Build PKs/UNIQUEs, statistics, indexes and FKs in staging, with the live names.
 
         ``keys_ready()`` is called once every table has its keys and statistics (the
         post-load steps start then: index builds and FK checks only take locks that let
-        readers of the tables through). ``on_fk_violation(table, constraint_name,
-        definition)`` may remove offending rows (recording them as rejects); the FK is then
-        retried once. Without it, or if the retry fails, the violation fails the import.
+        readers of the tables through). The FKs between staging tables are added NOT
+        VALID before the index builds (a catalog change, no scan) and validated after:
+        a validation locks its table and only lets the referenced ones be read, so index
+        builds of a referenced table go on meanwhile, and another connection may take
+        validations from the queue (``foreign_keys_validate``). A violation is only
+        noted; ``foreign_keys_settle`` deals with it once every connection is done.
         """
         pending = [table for table in self.tables if table not in self._keys_done]
         for table in pending:
@@ -344,24 +357,87 @@ class StagingImport:
                 for table in self.tables:
                     if table not in self._analyzed:
                         self.statistics_collect(table)
+            own_queue = self._foreign_keys_stage(cursor, pending)
             if keys_ready is not None:
                 keys_ready()
             for table in pending:
                 self.keys_build(table, keys=False)
-            for table in self.tables:
-                definition = self._definitions[table]
-                internal = []
-                for name, contype, condef, ref in definition.constraints:
-                    if contype != "f":
-                        continue
-                    if ref in self.tables:
-                        internal.append((name, self._staged_reference(condef, ref)))
-                    else:
-                        self._deferred_fks.append((table, name, condef))
-                if not internal:
+        # The tables whose indexes were just built are validated here, after them (a
+        # validation and an index build of one table would wait for each other).
+        self._fk_queue.extendleft(reversed(own_queue))
+        self.foreign_keys_validate(self.conn)
+
+    def _foreign_keys_stage(self, cursor, pending: list[str]) -> list:
+        """Add the FKs between staging tables NOT VALID and queue their validation (those
+        of ``pending`` tables are returned instead, for this connection alone); FKs to
+        tables outside staging are deferred until after the swap."""
+        own_queue = []
+        for table in self.tables:
+            definition = self._definitions[table]
+            internal = []
+            for name, contype, condef, ref in definition.constraints:
+                if contype != "f":
                     continue
-                with self.report.phase(f"foreign keys {table}"):
+                if ref in self.tables:
+                    internal.append((name, self._staged_reference(condef, ref)))
+                else:
+                    self._deferred_fks.append((table, name, condef))
+            if not internal:
+                continue
+            cursor.execute(
+                sql.SQL("ALTER TABLE {s}.{t} ").format(
+                    s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+                ).as_string(cursor)
+                + ", ".join(f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID"
+                            for name, condef in internal)
+            )
+            self._fk_internal.append((table, internal))
+            (own_queue if table in pending else self._fk_queue).append((table, internal))
+        return own_queue
+
+    def foreign_keys_validate(self, conn) -> None:
+        """Validate queued FKs on ``conn`` until the queue is empty (each table is taken
+        by one connection); a table with a violation is noted for the settlement."""
+        with conn.cursor() as cursor:
+            while True:
+                try:
+                    table, internal = self._fk_queue.popleft()
+                except IndexError:
+                    return
+                with self.report.phase(f"foreign keys {table}"), \
+                        self._foreign_keys_plan(cursor, table, internal):
+                    try:
+                        for name, _ in internal:
+                            cursor.execute(
+                                sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
+                                    sql.Identifier(STAGING_SCHEMA), sql.Identifier(table),
+                                    sql.Identifier(name),
+                                )
+                            )
+                    except errors.ForeignKeyViolation:
+                        self._fk_violated.append(table)
+
+    def foreign_keys_settle(self, on_fk_violation=None) -> None:
+        """After a violation: drop the staged FKs and add them again table by table in
+        dependency order, where ``on_fk_violation(table, constraint_name, definition)``
+        may remove offending rows (recording them as rejects) before one retry. Without
+        it, or if the retry fails, the violation fails the import. (With every FK in
+        place, removing a parent row that a child still references would fail.)"""
+        if not self._fk_violated:
+            return
+        with self.conn.cursor() as cursor:
+            for table, internal in self._fk_internal:
+                for name, _ in internal:
+                    cursor.execute(
+                        sql.SQL("ALTER TABLE {}.{} DROP CONSTRAINT {}").format(
+                            sql.Identifier(STAGING_SCHEMA), sql.Identifier(table),
+                            sql.Identifier(name),
+                        )
+                    )
+            for table, internal in self._fk_internal:
+                with self.report.phase(f"foreign keys {table} again"):
                     self._foreign_keys_add(cursor, table, internal, on_fk_violation)
+        self._fk_violated.clear()
 
     def keys_build(self, table: str, *, conn=None, keys: bool = True,
                    indexes: bool = True) -> None:
@@ -408,8 +484,13 @@ class StagingImport:
             ) from exc
 
     def _foreign_keys_add(self, cursor, table, internal, on_fk_violation) -> None:
-        # PostgreSQL 15 checks a new FK with an anti-join that hashes the referenced
-        # table; for a child much smaller than its parent, index lookups are far cheaper.
+        with self._foreign_keys_plan(cursor, table, internal):
+            self._foreign_keys_try(cursor, table, internal, on_fk_violation)
+
+    @contextlib.contextmanager
+    def _foreign_keys_plan(self, cursor, table, internal) -> Iterator[None]:
+        """PostgreSQL 15 checks an FK with an anti-join that hashes the referenced table;
+        for a child much smaller than its parent, index lookups are far cheaper."""
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
             [f"{STAGING_SCHEMA}.{table}"],
@@ -426,7 +507,7 @@ class StagingImport:
         if small_child:
             cursor.execute("SET enable_hashjoin = off; SET enable_mergejoin = off")
         try:
-            self._foreign_keys_try(cursor, table, internal, on_fk_violation)
+            yield
         finally:
             if small_child:
                 cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
@@ -477,7 +558,7 @@ class StagingImport:
                     )
                 )
                 try:
-                    step.run(cursor, STAGING_SCHEMA)
+                    step.run(cursor, STAGING_SCHEMA, self.step_inputs)
                 finally:
                     cursor.execute("SET search_path = public")
                 for table in step.tables:
@@ -609,8 +690,9 @@ class StagingImport:
         """Everything after loading: build, steps, validate, analyze, swap, clean up.
 
         The post-load steps run on a second connection while the indexes and foreign keys
-        are built (both only read the loaded tables, and the two cores share the work). If
-        an FK fallback then removes rows, the steps run again on the final data.
+        are built (both only read the loaded tables, and the two cores share the work);
+        that connection then validates the FKs the first has not taken yet. If an FK
+        fallback then removes rows, the steps run again on the final data.
         """
         fallback = on_fk_violation or self.on_fk_violation
         rows_removed: list[str] = []
@@ -620,18 +702,21 @@ class StagingImport:
             fallback(table, name, condef)
 
         steps_conn = self.new_connection()
+
+        def helper_lane() -> None:
+            self.steps_run(steps_conn)
+            self.foreign_keys_validate(steps_conn)  # what the main connection left
+
         with ThreadPoolExecutor(max_workers=1) as pool:
-            steps = []
+            helper = []
             try:
-                self.build(
-                    on_fk_violation=fallback_tracked if fallback else None,
-                    keys_ready=lambda: steps.append(pool.submit(self.steps_run, steps_conn)),
-                )
+                self.build(keys_ready=lambda: helper.append(pool.submit(helper_lane)))
             except BaseException:
                 steps_conn.cancel()
                 raise
-            for future in steps:
+            for future in helper:
                 future.result()
+        self.foreign_keys_settle(fallback_tracked if fallback else None)
         if rows_removed:
             self.steps_run()
         with self.report.phase("validate"):

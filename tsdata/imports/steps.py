@@ -7,11 +7,12 @@ the raw tables, so readers switch to new raw data and new summaries in one trans
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-# (psycopg2 cursor on the state database, staging schema name) -> None
-StepFunction = Callable[[object, str], None]
+# (psycopg2 cursor on the state database, staging schema name, the loader's inputs for
+# the steps: ``StagingImport.step_inputs``) -> None
+StepFunction = Callable[[object, str, Mapping[str, object]], None]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Protocol
 
 from django.db import connections
 from psycopg2 import errors, sql
@@ -46,11 +47,25 @@ BUILD_SETTINGS = {
 PART_SETTINGS = {"enable_sort": "off", "enable_nestloop": "off"}
 
 # An import may count the simple stops of a ``{part}`` template while loading (NC:
-# ``nc.summary_stream``) and leave in the staging schema the counted rows in
-# ``<table>_streamed`` and the values of the split column whose rows it did not count in
-# ``summary_dirty``; the template then only runs for those (see ``_streamed_fill_run``).
+# ``nc.summary_stream``): it hands the counts to the summary step (``StreamedCounts``, in
+# the step inputs under ``STREAMED_INPUT``, by table) and leaves in the staging schema the
+# values of the split column whose rows it did not count in ``summary_dirty``; the
+# template then only runs for those (see ``_streamed_fill_run``).
+STREAMED_INPUT = "streamed_counts"
 STREAMED_SUFFIX = "_streamed"
 DIRTY_TABLE = "summary_dirty"
+
+
+class StreamedCounts(Protocol):
+    """Rows of one ``{part}`` template that an import counted while loading."""
+
+    def merge_into(self, cursor, part: sql.Identifier, target: sql.Identifier) -> int | None:
+        """Sum the counted rows and the template's rows in ``part`` (the dirty values)
+        into the empty ``target``, in primary-key order; the number of rows, or None when
+        they cannot be merged outside SQL (nothing was written then)."""
+
+    def rows_copy(self, cursor, table: sql.Identifier) -> int:
+        """COPY the counted rows into ``table`` (the template's columns)."""
 
 
 def summary_table_names(state: str) -> tuple[str, ...]:
@@ -73,21 +88,25 @@ def summary_create_statements(state: str) -> list[str]:
 
 
 def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
-                 extra_connection=None) -> None:
+                 extra_connection=None,
+                 streamed: Mapping[str, StreamedCounts] | None = None) -> None:
     """Fill the (empty) summary tables in ``target_schema`` from raw tables in ``source_schema``.
 
     With an ``extra_connection`` (autocommit, seeing committed tables of both schemas) the
     templates with a ``{part}`` are filled in two halves at once (``StateStats.split_by``).
+    ``streamed`` (by table) are counts an import made while loading (see ``STREAMED_INPUT``).
     """
     config = stats_config(state)
     with _settings(cursor, BUILD_SETTINGS):
         for template in config.fill_sql:
             arguments = {"state": state, "source_schema": source_schema,
                          "target_schema": target_schema}
-            if "{part}" in template and config.split_by and _streamed(
-                cursor, source_schema, template
+            counts = (streamed or {}).get(_template_split(template)[0])
+            if (
+                "{part}" in template and config.split_by and counts is not None
+                and table_exists(cursor, source_schema, DIRTY_TABLE)
             ):
-                _streamed_fill_run(cursor, template, **arguments)
+                _streamed_fill_run(cursor, template, counts, **arguments)
             elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
@@ -166,22 +185,14 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
                 time.perf_counter() - started)
 
 
-def _streamed(cursor, schema: str, template: str) -> bool:
-    table = _template_split(template)[0]
-    return table_exists(cursor, schema, f"{table}{STREAMED_SUFFIX}") and table_exists(
-        cursor, schema, DIRTY_TABLE
-    )
-
-
-def _streamed_fill_run(cursor, template: str, *, state: str, source_schema: str,
-                       target_schema: str) -> None:
+def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: str,
+                       source_schema: str, target_schema: str) -> None:
     """Merge the rows the import counted while loading with the template's rows for the
-    values of the split column it did not count; the streamed tables are dropped, so a
-    rerun (after rows were removed) builds everything in SQL."""
+    values of the split column it did not count; ``summary_dirty`` is dropped, so a rerun
+    (after rows were removed) builds everything in SQL."""
     started = time.perf_counter()
     _, column, expression = stats_config(state).split_by
     table, columns, _ = _template_split(template)
-    streamed = sql.Identifier(source_schema, f"{table}{STREAMED_SUFFIX}")
     dirty = sql.Identifier(source_schema, DIRTY_TABLE)
     scratch = sql.Identifier(target_schema, f"{table}_part1")
     # The build settings apply: merge joins along the indexes (at 20 million stops 8 s
@@ -193,32 +204,37 @@ def _streamed_fill_run(cursor, template: str, *, state: str, source_schema: str,
         ),
         state=state, source_schema=source_schema, target_schema=target_schema,
     )
-    rows = _parts_merge(cursor, state, table, columns, target_schema, [streamed, scratch])
+    part_seconds = time.perf_counter() - started
+    rows = counts.merge_into(cursor, scratch, sql.Identifier(target_schema, table))
+    if rows is None:
+        how = "summed in SQL"
+        streamed = sql.Identifier(target_schema, f"{table}{STREAMED_SUFFIX}")
+        _scratch_fill(cursor, streamed, template, part=sql.SQL("FALSE"), state=state,
+                      source_schema=source_schema, target_schema=target_schema,
+                      no_data=True)
+        counts.rows_copy(cursor, streamed)
+        rows = _parts_merge(cursor, state, table, columns, target_schema,
+                            [streamed, scratch])
+    else:
+        how = "merged by the import"
+        cursor.execute(sql.SQL("DROP TABLE {}").format(scratch))
     cursor.execute(sql.SQL("DROP TABLE {}").format(dirty))
-    logger.info("%s summaries: %s from counts streamed during the load and SQL: %d rows "
-                "in %.1f s", state, table, rows, time.perf_counter() - started)
+    logger.info("%s summaries: %s from counts streamed during the load and SQL for the "
+                "other stops (%.1f s), %s: %d rows in %.1f s", state, table, part_seconds,
+                how, rows, time.perf_counter() - started)
 
 
-def streamed_tables_create(cursor, *, state: str, schema: str) -> list[str]:
-    """Create (empty) the tables an import leaves its streamed counts in: per ``{part}``
-    template ``<table>_streamed`` with exactly the template's columns, and
-    ``summary_dirty``. Returns the names of the ``_streamed`` tables."""
-    config = stats_config(state)
-    _, column, _ = config.split_by
-    names = []
-    for template in config.fill_sql:
-        if "{part}" not in template:
-            continue
-        name = f"{_template_split(template)[0]}{STREAMED_SUFFIX}"
-        _scratch_fill(cursor, sql.Identifier(schema, name), template, part=sql.SQL("FALSE"),
-                      state=state, source_schema=schema, target_schema=schema, no_data=True)
-        names.append(name)
+def dirty_table_create(cursor, *, state: str, schema: str) -> sql.Identifier:
+    """Create (empty) ``summary_dirty``, where an import lists the values of the split
+    column whose rows it did not count."""
+    _, column, _ = stats_config(state).split_by
+    table = sql.Identifier(schema, DIRTY_TABLE)
     cursor.execute(
         sql.SQL("DROP TABLE IF EXISTS {t}; CREATE UNLOGGED TABLE {t} ({c} bigint)").format(
-            t=sql.Identifier(schema, DIRTY_TABLE), c=sql.Identifier(column)
+            t=table, c=sql.Identifier(column)
         )
     )
-    return names
+    return table
 
 
 def _parts_merge(cursor, state: str, table: str, columns: str, schema: str,
@@ -291,7 +307,8 @@ def _template_execute(cursor, template: str, *, state: str, source_schema: str,
     cursor.execute(query, {"tz": state_config(state).tz_name})
 
 
-def summary_build(cursor, schema: str, *, state: str, split: bool = False) -> None:
+def summary_build(cursor, schema: str, *, state: str, split: bool = False,
+                  streamed: Mapping[str, StreamedCounts] | None = None) -> None:
     """Create and fill the summary tables in ``schema`` from the raw tables in ``schema``.
 
     ``split`` fills the big templates in two halves on a second connection when the raw
@@ -323,7 +340,7 @@ def summary_build(cursor, schema: str, *, state: str, split: bool = False) -> No
     extra_connection = state_connection(state) if split else None
     try:
         summary_fill(cursor, state=state, source_schema=schema, target_schema=schema,
-                     extra_connection=extra_connection)
+                     extra_connection=extra_connection, streamed=streamed)
     finally:
         if extra_connection is not None:
             extra_connection.close()
@@ -354,6 +371,8 @@ def summary_post_load_step_register(state: str) -> None:
         PostLoadStep(
             name="api_summaries",
             tables=summary_table_names(state),
-            run=lambda cursor, schema: summary_build(cursor, schema, state=state, split=True),
+            run=lambda cursor, schema, inputs: summary_build(
+                cursor, schema, state=state, split=True, streamed=inputs.get(STREAMED_INPUT)
+            ),
         ),
     )

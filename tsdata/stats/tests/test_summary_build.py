@@ -80,7 +80,7 @@ def test_post_load_step_builds_identical_tables_in_staging(state) -> None:
         cursor.execute("SHOW search_path")
         search_path = cursor.fetchone()[0]
 
-        step.run(cursor, STAGING)
+        step.run(cursor, STAGING, {})
 
         cursor.execute("SHOW search_path")
         assert cursor.fetchone()[0] == search_path  # left as it was
@@ -91,7 +91,7 @@ def test_post_load_step_builds_identical_tables_in_staging(state) -> None:
             assert staged, table  # the data reach every summary table
 
         # Running the step again (a retried import) replaces the staging tables.
-        step.run(cursor, STAGING)
+        step.run(cursor, STAGING, {})
         for table in step.tables:
             assert table_rows(cursor, STAGING, table) == table_rows(cursor, live, table)
 
