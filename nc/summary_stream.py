@@ -48,6 +48,7 @@ _COUNT_SHIFT = np.uint64(COUNT_BITS)  # uint64 operands keep numba's arithmetic 
 _COUNT_FIELD = np.uint64(COUNT_MAX)
 MAX_OFFICERS = 1 << 21
 YEAR_BASE = 1900
+MERGE_CHUNK_ROWS = 1 << 16  # counted groups per chunk of merged COPY text
 # Stop.txt fields (0-based) and PERSON.txt / Search.txt fields the counting reads.
 STOP_FIELDS = np.array([0, 2, 3, 12], np.int64)  # stop id, date, purpose, officer id
 PERSON_FIELDS = np.array([1, 2, 5, 6], np.int64)  # stop id, type, ethnicity, race
@@ -407,6 +408,9 @@ class SummaryStream:
             cursor.copy_expert(sql.SQL("COPY {} FROM STDIN").format(table).as_string(cursor),
                                BytesIterReader(self.dirty_ids_text()), size=1 << 20)
             cursor.execute(sql.SQL("ANALYZE {}").format(table))
+        # The per-stop state is not needed any more: give its pages back before the merge.
+        self._state_pages = None
+        self.state = np.zeros(0, np.uint8)
 
     def groups_counted(self) -> int:
         return int(self.used[1])
@@ -450,8 +454,11 @@ class SummaryStream:
         ends = np.flatnonzero(arr == 10)
         self._room(ends.size)
         parsed = np.zeros((ends.size, 5), np.int64)  # packed group, then the four measures
-        if not _part_rows(arr, ends, self.slots, self.hashes, self.agencies, self.lengths,
-                          self.names, self.used, parsed):
+        fits = _part_rows(arr, ends, self.slots, self.hashes, self.agencies, self.lengths,
+                          self.names, self.used, parsed)
+        del arr
+        buffer.close()
+        if not fits:
             return None
         cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(part))
         if cursor.fetchone()[0] != ends.size:
@@ -469,8 +476,7 @@ class SummaryStream:
         self.keys_by_code.append(key)
         return len(self.keys_by_code) - 1
 
-    def _merged_copy_text(self, parsed: np.ndarray,
-                          entries_per_chunk: int = 1 << 16) -> Iterator[bytes]:
+    def _merged_copy_text(self, parsed: np.ndarray) -> Iterator[bytes]:
         """COPY text of the counted groups and the ``parsed`` rows, summed by group, in
         the summary's primary-key order: officers by (agency, id bytes), then year,
         purpose and category (bytewise, as the summary's "C" keys)."""
@@ -489,19 +495,29 @@ class SummaryStream:
         offsets = np.zeros(len(categories) + 1, np.int64)
         offsets[1:] = np.cumsum([len(key) for key in categories])
         category_bytes = np.frombuffer(b"".join(categories) + b"\0", np.uint8)
-        entries = _entries_ranked(self.groups, officer_rank, code_rank)
+        # The group table becomes the sorted entries (no second array of that size).
+        entries = self.groups[:_entries_ranked(self.groups, officer_rank, code_rank)]
+        self.usable = False
         entries.sort()
         part_keys = _groups_ranked(np.ascontiguousarray(parsed[:, 0]), officer_rank, code_rank)
         part_order = np.argsort(part_keys)
         part_keys = part_keys[part_order]
         part_measures = np.ascontiguousarray(parsed[part_order, 1:])
+        # Bytes of a row at most: agency, officer (escaped), year, purpose, category
+        # (escaped), four measures, separators.
+        width = 11 + 2 * self.names.shape[1] + 5 + 6 + 2 * max(map(len, categories)) + 4 * 20 + 9
         position = np.zeros(1, np.int64)  # next row of the part
+        entries_per_chunk = MERGE_CHUNK_ROWS
         for start in range(0, max(entries.size, 1), entries_per_chunk):
             chunk = entries[start:start + entries_per_chunk]
-            last = start + entries_per_chunk >= entries.size
-            yield _merged_text(chunk, last, part_keys, part_measures, position, order,
+            if start + entries_per_chunk >= entries.size:
+                upto = part_keys.size
+            else:
+                last_key = np.int64(chunk[-1] >> _COUNT_SHIFT)
+                upto = int(np.searchsorted(part_keys, last_key, side="right"))
+            yield _merged_text(chunk, upto, part_keys, part_measures, position, order,
                                self.agencies, self.lengths, self.names, category_bytes,
-                               offsets).tobytes()
+                               offsets, width).tobytes()
 
     def dirty_ids_text(self, ids_per_chunk: int = 1 << 22) -> Iterator[bytes]:
         """The dirty stop ids as COPY text, in chunks."""
@@ -702,20 +718,16 @@ def _groups_ranked(groups, officer_rank, code_rank):
 
 @numba.njit(nogil=True, cache=True)
 def _entries_ranked(groups, officer_rank, code_rank):
-    """The counted entries of the group table as (ranked group, count) in one uint64."""
-    count = 0
-    for slot in range(groups.size):
-        if groups[slot]:
-            count += 1
-    out = np.empty(count, np.uint64)
+    """Compact the group table in place into its entries as (ranked group, count) in one
+    uint64 each; returns how many there are."""
     row = 0
     for slot in range(groups.size):
         entry = groups[slot]
         if entry:
             ranked = _group_ranked(np.int64(entry >> _COUNT_SHIFT), officer_rank, code_rank)
-            out[row] = (np.uint64(ranked) << _COUNT_SHIFT) | (entry & _COUNT_FIELD)
+            groups[row] = (np.uint64(ranked) << _COUNT_SHIFT) | (entry & _COUNT_FIELD)
             row += 1
-    return out
+    return row
 
 
 @numba.njit(nogil=True, cache=True)
@@ -744,36 +756,35 @@ def _row_put(out, position, ranked, measures, officer_by_rank, agencies, lengths
 
 
 @numba.njit(nogil=True, cache=True)
-def _merged_text(entries, last, part_keys, part_measures, position, officer_by_rank,
-                 agencies, lengths, names, category_bytes, category_offsets):
+def _merged_text(entries, upto, part_keys, part_measures, position, officer_by_rank,
+                 agencies, lengths, names, category_bytes, category_offsets, width):
     """COPY text of a chunk of sorted counted ``entries`` merged with the sorted part
-    rows from ``position[0]`` on (all that remain if ``last``); equal groups are summed."""
-    width = 2 * names.shape[1] + 2 * (category_bytes.size + 1) + 100
-    out = np.empty((entries.size + part_keys.size - position[0]) * width, np.uint8)
+    rows ``position[0]`` to ``upto`` (those up to the chunk's last key, or all that
+    remain for the last chunk); equal groups are summed."""
+    out = np.empty((entries.size + upto - position[0]) * width, np.uint8)
     written = 0
     row = position[0]
     measures = np.zeros(4, np.int64)
     for index in range(entries.size):
         key = np.int64(entries[index] >> _COUNT_SHIFT)
-        while row < part_keys.size and part_keys[row] < key:
+        while row < upto and part_keys[row] < key:
             written = _row_put(out, written, part_keys[row], part_measures[row],
                                officer_by_rank, agencies, lengths, names, category_bytes,
                                category_offsets)
             row += 1
         measures[:] = 0
         measures[0] = np.int64(entries[index] & _COUNT_FIELD)
-        if row < part_keys.size and part_keys[row] == key:
+        if row < upto and part_keys[row] == key:
             for measure in range(4):
                 measures[measure] += part_measures[row, measure]
             row += 1
         written = _row_put(out, written, key, measures, officer_by_rank, agencies, lengths,
                            names, category_bytes, category_offsets)
-    if last:
-        while row < part_keys.size:
-            written = _row_put(out, written, part_keys[row], part_measures[row],
-                               officer_by_rank, agencies, lengths, names, category_bytes,
-                               category_offsets)
-            row += 1
+    while row < upto:
+        written = _row_put(out, written, part_keys[row], part_measures[row],
+                           officer_by_rank, agencies, lengths, names, category_bytes,
+                           category_offsets)
+        row += 1
     position[0] = row
     return out[:written]
 
