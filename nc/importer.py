@@ -28,6 +28,7 @@ from django.conf import settings
 from nc.summary_stream import SummaryStream
 from tsdata.imports import fastpath
 from tsdata.imports.fastpath import BlockLoader, KeyLookup, fast_copy
+from tsdata.imports.inflate import zip_member_open
 from tsdata.imports.memory import allocator_trim
 from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy, raw_table_create
 from tsdata.imports.report import ImportReport, Progress
@@ -372,13 +373,14 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
     with zipfile.ZipFile(zip_path) as archive:
         if spec.table == "nc_stop" and subset is None:
             if not agencies.known:
-                with report.phase("agencies"), archive.open(spec.filename) as raw:
+                with report.phase("agencies"), zip_member_open(archive, spec.filename) as raw:
                     names = fastpath.field_values_distinct(raw, 1, TRIM_BYTES)
                     agencies.resolve(conn, {name.decode("cp1252") for name in names})
                 lookup = agency_lookup(agencies.mapping, agencies.shp_id)
             else:
                 lookup = agency_lookup(agencies.known, agencies.known.get(HIGHWAY_PATROL))
-        with report.phase(f"copy {spec.filename}"), archive.open(spec.filename) as raw:
+        with report.phase(f"copy {spec.filename}"), \
+                zip_member_open(archive, spec.filename) as raw:
             if subset is not None:
                 copied = raw_lines_copy(conn, table=spec.raw_table, stream=raw,
                                         progress=progress)
