@@ -176,6 +176,7 @@ class StagingImport:
         self._fk_violated: list[str] = []
         self._step_tables: list[str] = []
         self._keys_done: set[str] = set()
+        self._indexes_done: set[str] = set()
         self._analyzed: set[str] = set()
         self.extra_connections: list = []
         # What the loader hands to the post-load steps besides the staged tables (NC: the
@@ -347,9 +348,10 @@ class StagingImport:
         validations from the queue (``foreign_keys_validate``). A violation is only
         noted; ``foreign_keys_settle`` deals with it once every connection is done.
         """
-        pending = [table for table in self.tables if table not in self._keys_done]
-        for table in pending:
-            self.keys_build(table, indexes=False)
+        for table in self.tables:
+            if table not in self._keys_done:
+                self.keys_build(table, indexes=False)
+        pending = [table for table in self.tables if table not in self._indexes_done]
         with self.conn.cursor() as cursor:
             # Statistics before the steps and the FK checks: the planner then validates
             # small child tables with index lookups instead of scanning the big parents.
@@ -458,6 +460,8 @@ class StagingImport:
                     cursor.execute(self._staged_index(indexdef, table))
         if keys:
             self._keys_done.add(table)
+        if indexes:
+            self._indexes_done.add(table)
 
     def statistics_collect(self, table: str, *, conn=None) -> None:
         """``ANALYZE`` a loaded table (a loader may do it early, on its own connection,
