@@ -42,7 +42,7 @@ import re
 import time
 import zlib
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -691,8 +691,7 @@ class StagingImport:
                 cursor.execute(statement, params)
 
     def finish(self, *, on_fk_violation=None) -> None:
-        """Everything after loading up to the swap: build, steps, validate, analyze, swap
-        (then ``after_swap_run``: deferred FKs, dropping the old tables).
+        """Everything after loading: build, steps, validate, analyze, swap, clean up.
 
         The post-load steps run on a second connection while the indexes and foreign keys
         are built (both only read the loaded tables, and the two cores share the work);
@@ -730,6 +729,8 @@ class StagingImport:
             self.analyze()
         with self.report.phase("swap"):
             self.swap()
+        with self.report.phase("drop old tables"):
+            self.after_swap_run()
 
 
 def _politely(conn, statement: str) -> None:
@@ -825,27 +826,13 @@ def staging_import(
         yield staging
         staging.finish(on_fk_violation=on_fk_violation)
         success = True
-        # The new data are live: the old tables are dropped (and the FKs to tables that
-        # were not swapped validated) on the import's connection while the facts are
-        # computed on Django's, and the state lock is held until both are done.
-        def old_tables_drop() -> None:
-            with staging.report.phase("drop old tables"):
-                staging.after_swap_run()
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            cleanup = pool.submit(old_tables_drop)
-            try:
-                if finalize:
-                    from tsdata.imports.finalize import state_data_finalize
-
-                    with staging.report.phase("finalize"):
-                        staging.report.notes.extend(
-                            state_data_finalize(state, full_dataset=full_dataset))
-            finally:
-                wait([cleanup])
-            cleanup.result()
     finally:
         staging.close(success=success)
+    if finalize:
+        from tsdata.imports.finalize import state_data_finalize
+
+        with staging.report.phase("finalize"):
+            staging.report.notes.extend(state_data_finalize(state, full_dataset=full_dataset))
 
 
 class BytesIterReader(io.RawIOBase):
