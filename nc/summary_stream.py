@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 
 import numba
 import numpy as np
-from psycopg2 import sql
+from psycopg2 import errors, sql
 
 from tsdata.imports.fastpath import _fnv
 from tsdata.imports.staging import BytesIterReader
@@ -449,7 +449,10 @@ class SummaryStream:
             "TO STDOUT"
         ).format(part=part, values=values)
         buffer = io.BytesIO()
-        cursor.copy_expert(query.as_string(cursor), buffer)
+        try:
+            cursor.copy_expert(query.as_string(cursor), buffer)
+        except errors.UntranslatableCharacter:
+            return None  # cannot happen for ids the import read as CP1252; SQL sums then
         arr = np.frombuffer(buffer.getbuffer(), np.uint8)
         ends = np.flatnonzero(arr == 10)
         self._room(ends.size)
