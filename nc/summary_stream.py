@@ -494,10 +494,7 @@ class SummaryStream:
         by_rank = sorted(range(1, len(keys)), key=lambda code: keys[code].encode("utf-8"))
         code_rank = np.zeros(MAX_CODES + 1, np.int64)
         code_rank[by_rank] = np.arange(1, len(by_rank) + 1)
-        categories = [b""] + [keys[code].encode("cp1252") for code in by_rank]
-        offsets = np.zeros(len(categories) + 1, np.int64)
-        offsets[1:] = np.cumsum([len(key) for key in categories])
-        category_bytes = np.frombuffer(b"".join(categories) + b"\0", np.uint8)
+        category_bytes, offsets, width = self._categories_text(by_rank)
         # The group table becomes the sorted entries (no second array of that size).
         entries = self.groups[:_entries_ranked(self.groups, officer_rank, code_rank)]
         self.usable = False
@@ -506,9 +503,6 @@ class SummaryStream:
         part_order = np.argsort(part_keys)
         part_keys = part_keys[part_order]
         part_measures = np.ascontiguousarray(parsed[part_order, 1:])
-        # Bytes of a row at most: agency, officer (escaped), year, purpose, category
-        # (escaped), four measures, separators.
-        width = 11 + 2 * self.names.shape[1] + 5 + 6 + 2 * max(map(len, categories)) + 4 * 20 + 9
         position = np.zeros(1, np.int64)  # next row of the part
         entries_per_chunk = MERGE_CHUNK_ROWS
         for start in range(0, max(entries.size, 1), entries_per_chunk):
@@ -530,14 +524,23 @@ class SummaryStream:
     def rows_copy_text(self, slots_per_chunk: int = 1 << 16) -> Iterator[bytes]:
         """The counted rows as COPY text (CP1252), in chunks: agency, officer, year,
         purpose, category, stops, searches, use of force, contraband."""
-        categories = [b""] + [key.encode("cp1252") for key in self.keys_by_code[1:]]
+        category_bytes, offsets, width = self._categories_text(range(1, len(self.keys_by_code)))
+        officer_of = np.arange(self.agencies.size)
+        for start in range(0, self.groups.size, slots_per_chunk):
+            stop = start + slots_per_chunk
+            yield _rows_text(self.groups[start:stop], officer_of, self.agencies, self.lengths,
+                             self.names, category_bytes, offsets, width).tobytes()
+
+    def _categories_text(self, codes) -> tuple[np.ndarray, np.ndarray, int]:
+        """The CP1252 bytes of the categories of ``codes`` (numbered from 1 in that order)
+        with their offsets, and the most bytes a row of COPY text can take."""
+        categories = [b""] + [self.keys_by_code[code].encode("cp1252") for code in codes]
         offsets = np.zeros(len(categories) + 1, np.int64)
         offsets[1:] = np.cumsum([len(key) for key in categories])
         category_bytes = np.frombuffer(b"".join(categories) + b"\0", np.uint8)
-        for start in range(0, self.groups.size, slots_per_chunk):
-            stop = start + slots_per_chunk
-            yield _rows_text(self.groups[start:stop], self.agencies,
-                             self.lengths, self.names, category_bytes, offsets).tobytes()
+        # agency, officer and category (escaped), year, purpose, four measures, separators
+        width = 11 + 2 * self.names.shape[1] + 2 * max(map(len, categories)) + 5 + 6 + 80 + 9
+        return category_bytes, offsets, width
 
 
 @numba.njit(nogil=True, cache=True)
@@ -576,38 +579,23 @@ def _escaped_put(out, position, data, start, stop):
 
 
 @numba.njit(nogil=True, cache=True)
-def _rows_text(groups, agencies, lengths, names, category_bytes, category_offsets):
+def _rows_text(groups, officer_of, agencies, lengths, names, category_bytes, category_offsets,
+               width):
     """COPY text of the counted rows (see ``SummaryStream.rows_copy_text``)."""
     rows = 0
     for slot in range(groups.size):
         if groups[slot]:
             rows += 1
-    out = np.empty(rows * 120, np.uint8)  # at most 11+33+6+6+9+21+7 bytes per row
+    out = np.empty(rows * width, np.uint8)
     position = 0
-    flat_names = names.reshape(-1)
+    measures = np.zeros(4, np.int64)
     for slot in range(groups.size):
-        entry = np.int64(groups[slot] >> np.uint64(1))  # the top bit would make it negative
-        if entry == 0:
-            continue
-        group = entry >> (COUNT_BITS - 1)
-        officer = group >> 19
-        code = group & CODE_MASK
-        position = _digits_put(out, position, agencies[officer])
-        out[position] = 9
-        start = officer * names.shape[1]
-        position = _escaped_put(out, position + 1, flat_names, start, start + lengths[officer])
-        out[position] = 9
-        position = _digits_put(out, position + 1, YEAR_BASE + ((group >> 11) & 0xFF))
-        out[position] = 9
-        position = _digits_put(out, position + 1, (group >> 6) & 0x1F)
-        out[position] = 9
-        position = _escaped_put(out, position + 1, category_bytes, category_offsets[code],
-                                category_offsets[code + 1])
-        out[position] = 9
-        position = _digits_put(out, position + 1, np.int64(groups[slot] & _COUNT_FIELD))
-        for byte in (9, 48, 9, 48, 9, 48, 10):
-            out[position] = byte
-            position += 1
+        entry = groups[slot]
+        if entry:
+            measures[0] = np.int64(entry & _COUNT_FIELD)
+            position = _row_put(out, position, np.int64(entry >> _COUNT_SHIFT), measures,
+                                officer_of, agencies, lengths, names, category_bytes,
+                                category_offsets)
     return out[:position]
 
 
@@ -734,23 +722,25 @@ def _entries_ranked(groups, officer_rank, code_rank):
 
 
 @numba.njit(nogil=True, cache=True)
-def _row_put(out, position, ranked, measures, officer_by_rank, agencies, lengths, names,
+def _row_put(out, position, group, measures, officer_of, agencies, lengths, names,
              category_bytes, category_offsets):
-    """One summary row as COPY text: agency, officer, year, purpose, category, measures."""
-    officer = officer_by_rank[ranked >> 19]
+    """One summary row as COPY text: agency, officer, year, purpose, category, measures
+    (``group`` packed; its officer field indexes ``officer_of``, its category field the
+    categories)."""
+    officer = officer_of[group >> 19]
     position = _digits_put(out, position, agencies[officer])
     out[position] = 9
     flat_names = names.reshape(-1)
     start = officer * names.shape[1]
     position = _escaped_put(out, position + 1, flat_names, start, start + lengths[officer])
     out[position] = 9
-    position = _digits_put(out, position + 1, YEAR_BASE + ((ranked >> 11) & 0xFF))
+    position = _digits_put(out, position + 1, YEAR_BASE + ((group >> 11) & 0xFF))
     out[position] = 9
-    position = _digits_put(out, position + 1, (ranked >> 6) & 0x1F)
+    position = _digits_put(out, position + 1, (group >> 6) & 0x1F)
     out[position] = 9
-    rank = ranked & CODE_MASK
-    position = _escaped_put(out, position + 1, category_bytes, category_offsets[rank],
-                            category_offsets[rank + 1])
+    category = group & CODE_MASK
+    position = _escaped_put(out, position + 1, category_bytes, category_offsets[category],
+                            category_offsets[category + 1])
     for measure in range(4):
         out[position] = 9
         position = _digits_put(out, position + 1, measures[measure])
