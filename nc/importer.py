@@ -354,7 +354,8 @@ def agency_lookup(mapping: dict[str, int], shp_id: int | None) -> KeyLookup:
 
 def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
                subset: tuple[int, int] | None, agencies: AgencyResolution,
-               streamed: SummaryStream | None = None, helper_conn=None) -> None:
+               streamed: SummaryStream | None = None, helper_conn=None,
+               helper_gate: threading.Event | None = None) -> None:
     """COPY one file (fast path, or everything through the raw table for a subset) and
     insert the rows of its slow lines.
 
@@ -363,8 +364,9 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
     take the slow path, and those names are resolved (new ids) before the slow lines are
     inserted. With an empty registry (a first import) a first pass over Stop.txt collects
     and resolves every name before the load instead, so that the stops still take the
-    fast path. A ``helper_conn`` (idle meanwhile) takes blocks of the fast path too
-    (whichever connection is free takes the next), so that two backends parse the file.
+    fast path. A ``helper_conn`` (idle meanwhile, or from when ``helper_gate`` is set)
+    takes blocks of the fast path too (whichever connection is free takes the next), so
+    that two backends parse the file.
     """
     counts = report.file(spec.filename)
     progress = Progress(f"NC {spec.filename}", size)
@@ -387,7 +389,7 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
                 nul_bytes = copied.get("nul_bytes", 0)
             else:
                 result = _fast_file_copy(conn, spec, raw, progress, lookup, streamed,
-                                         helper_conn=helper_conn)
+                                         helper_conn=helper_conn, helper_gate=helper_gate)
                 fast_rows, nul_bytes = result.fast_rows, result.nul_bytes
                 if result.refused_by_copy:
                     report.notes.append(
@@ -446,17 +448,29 @@ def _agency_names_check(conn) -> None:
 
 
 def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | None,
-                    streamed: SummaryStream | None = None, helper_conn=None):
+                    streamed: SummaryStream | None = None, helper_conn=None,
+                    helper_gate: threading.Event | None = None):
     columns = [column.name for column in spec.columns]
     if lookup is not None:
         columns.append("agency_id")
     with conn.cursor() as cursor:
         raw_table_create(cursor, spec.raw_table, identity=False)
     loading = [conn] if helper_conn is None else [conn, helper_conn]
+    prepared: list = []  # connections set up for the load (a gated one when it joins)
+    prepare_lock = threading.Lock()
+
+    def prepare(connection) -> None:
+        with prepare_lock:
+            if any(connection is done for done in prepared):
+                return
+            with connection.cursor() as cursor:
+                cursor.execute("SET client_encoding = 'WIN1252'")
+                cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
+            prepared.append(connection)
+
     for connection in loading:
-        with connection.cursor() as cursor:
-            cursor.execute("SET client_encoding = 'WIN1252'")
-            cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
+        if connection is conn or helper_gate is None:
+            prepare(connection)
     copy_sql = f"COPY {STAGING}.{spec.table} ({', '.join(columns)}) FROM STDIN"
     raw_sql = (f"COPY {STAGING}.{spec.raw_table} (line_no, line) FROM STDIN WITH "
                f"({RAW_COPY_OPTIONS})")
@@ -483,18 +497,21 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
 
     def loader(connection) -> BlockLoader:
         def copy_block(data: bytes) -> int:
+            prepare(connection)
             with connection.cursor() as cursor:
                 cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
                 return cursor.rowcount
 
         def slow_sink(lines: list[tuple[int, bytes]]) -> None:
+            prepare(connection)
             if observer is not None:
                 observe(streamed.lines_slow, spec.stop_field, lines)
             data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
             with connection.cursor() as cursor:
                 cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
 
-        return BlockLoader(copy_block, slow_sink)
+        return BlockLoader(copy_block, slow_sink,
+                           None if connection is conn else helper_gate)
 
     first, *more = [loader(connection) for connection in loading]
     try:
@@ -509,7 +526,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
         if observer is not None:
             observer.shutdown(wait=True)
         allocator_trim()
-        for connection in loading:
+        for connection in prepared:
             with connection.cursor() as cursor:
                 cursor.execute("SET client_encoding = 'UTF8'")
                 cursor.execute("SET TimeZone = 'UTC'")
@@ -543,6 +560,8 @@ def files_copy_and_insert(
     # Stop.txt waits for PERSON.txt and Search.txt: the simple stops are then counted
     # for the officer summary as they load (``nc.summary_stream``).
     children_loaded = threading.Event()
+    # The other connection takes Stop.txt blocks too once its own files are indexed.
+    other_free = threading.Event()
     streamed = SummaryStream() if subset is None else None
 
     def work(conn, specs: list[FileSpec]) -> None:
@@ -551,11 +570,13 @@ def files_copy_and_insert(
                 if spec.table == "nc_stop":
                     children_loaded.wait()
                 # PERSON.txt, the biggest child file, borrows the Stop connection,
-                # which waits for it anyway.
-                helper = connections[0] if spec.table == "nc_person" else None
+                # which waits for it anyway; Stop.txt borrows the other one once that
+                # has indexed its files.
+                helper = {"nc_person": connections[0], "nc_stop": connections[1]}.get(spec.table)
                 _file_load(conn, spec, zip_path=zip_path, size=sizes[spec.filename],
                            report=report, subset=subset, agencies=agencies, streamed=streamed,
-                           helper_conn=helper)
+                           helper_conn=helper,
+                           helper_gate=other_free if spec.table == "nc_stop" else None)
                 if spec.table == "nc_search":
                     children_loaded.set()
         finally:
@@ -572,6 +593,7 @@ def files_copy_and_insert(
             for spec in specs:
                 staging.keys_build(spec.table, conn=conn)
                 staging.statistics_collect(spec.table, conn=conn)
+            other_free.set()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [

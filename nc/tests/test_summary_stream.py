@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -217,4 +219,21 @@ def test_a_generated_extract_of_several_blocks_loads_every_line_once(tmp_path, m
         assert model.objects.count() == counts.loaded == (
             counts.read - counts.rejected - counts.cut_off)
     assert any(STREAMED_NOTE in note for note in report.notes)
+    # Stop.txt is loaded by both connections too (the second joins once its own files are
+    # indexed): every stored stop has its line's date and officer, read in Eastern time.
+    eastern = ZoneInfo("America/New_York")
+    with zipfile.ZipFile(archive) as zf:
+        expected = {}
+        for line in zf.read("Stop.txt").decode("cp1252").splitlines():
+            fields = [field.strip() for field in line.replace("\x00", "").split("\t")]
+            if len(fields) >= 15 and fields[0].isdigit():
+                local = dt.datetime.fromisoformat(fields[2]).replace(tzinfo=eastern)
+                # PostgreSQL reads a wall time that the switch to or from daylight saving
+                # time skips or repeats as standard time: the later of the two readings.
+                instant = max(local.replace(fold=fold).astimezone(dt.UTC) for fold in (0, 1))
+                expected[int(fields[0])] = (instant, fields[12])
+    stored = {stop_id: (date.astimezone(dt.UTC), officer) for stop_id, date, officer
+              in Stop.objects.values_list("stop_id", "date", "officer_id")}
+    assert len(stored) == counts.loaded
+    assert {stop_id: expected[stop_id] for stop_id in stored} == stored
     _imported_equals_sql_rebuild(report)
