@@ -456,21 +456,9 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
     with conn.cursor() as cursor:
         raw_table_create(cursor, spec.raw_table, identity=False)
     loading = [conn] if helper_conn is None else [conn, helper_conn]
-    prepared: list = []  # connections set up for the load (a gated one when it joins)
-    prepare_lock = threading.Lock()
-
-    def prepare(connection) -> None:
-        with prepare_lock:
-            if any(connection is done for done in prepared):
-                return
-            with connection.cursor() as cursor:
-                cursor.execute("SET client_encoding = 'WIN1252'")
-                cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
-            prepared.append(connection)
-
-    for connection in loading:
-        if connection is conn or helper_gate is None:
-            prepare(connection)
+    # Connections set up for the load (each by its loader's thread, before its first
+    # block: a gated one is busy elsewhere until it joins); the set-up is undone below.
+    prepared: list = []
     copy_sql = f"COPY {STAGING}.{spec.table} ({', '.join(columns)}) FROM STDIN"
     raw_sql = (f"COPY {STAGING}.{spec.raw_table} (line_no, line) FROM STDIN WITH "
                f"({RAW_COPY_OPTIONS})")
@@ -496,14 +484,21 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
         observe(counting, *block)
 
     def loader(connection) -> BlockLoader:
+        def prepare() -> None:
+            if not any(connection is done for done in prepared):
+                with connection.cursor() as cursor:
+                    cursor.execute("SET client_encoding = 'WIN1252'")
+                    cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
+                prepared.append(connection)
+
         def copy_block(data: bytes) -> int:
-            prepare(connection)
+            prepare()
             with connection.cursor() as cursor:
                 cursor.copy_expert(copy_sql, io.BytesIO(data), size=CHUNK_SIZE)
                 return cursor.rowcount
 
         def slow_sink(lines: list[tuple[int, bytes]]) -> None:
-            prepare(connection)
+            prepare()
             if observer is not None:
                 observe(streamed.lines_slow, spec.stop_field, lines)
             data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)

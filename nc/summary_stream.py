@@ -298,12 +298,8 @@ class SummaryStream:
             key = self.scheme.key_for(
                 {"p.ethnicity": ethnicity.decode("cp1252"), "p.race": race.decode("cp1252")}
             )
-            if key in self.keys_by_code:
-                code = self.keys_by_code.index(key)
-            elif len(self.keys_by_code) <= MAX_CODES:
-                code = len(self.keys_by_code)
-                self.keys_by_code.append(key)
-            else:
+            code = self._code_of_key(key)
+            if code is None:
                 self.usable = False
                 code = 0
             self.codes[pair] = code

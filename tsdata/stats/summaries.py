@@ -102,7 +102,8 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
         for template in config.fill_sql:
             arguments = {"state": state, "source_schema": source_schema,
                          "target_schema": target_schema}
-            counts = (streamed or {}).get(_template_split(template)[0])
+            table = _template_split(template)[0]
+            counts = (streamed or {}).get(table)
             if (
                 "{part}" in template and config.split_by and counts is not None
                 and table_exists(cursor, source_schema, DIRTY_TABLE)
@@ -111,7 +112,6 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
             elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
-                table = _template_split(template)[0]
                 with _settings(cursor, config.fill_settings.get(table, {})):
                     _fill_statement_run(cursor, template, part=sql.SQL("TRUE"), **arguments)
     for table in summary_table_names(state):
