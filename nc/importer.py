@@ -463,11 +463,14 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
     raw_sql = (f"COPY {STAGING}.{spec.raw_table} (line_no, line) FROM STDIN WITH "
                f"({RAW_COPY_OPTIONS})")
 
-    counting = None
+    counting = slow_counting = None
     if streamed is not None:
         counting = {"nc_person": streamed.persons_loaded,
                     "nc_search": streamed.searches_loaded,
+                    "nc_contraband": streamed.contraband_loaded,
                     "nc_stop": streamed.stops_loaded}.get(spec.table)
+        slow_counting = (streamed.contraband_slow if spec.table == "nc_contraband"
+                         else streamed.lines_slow)
     # The counting runs on its own thread while the next block is copied, in file order
     # with one connection (any order is fine: see ``fast_copy``'s ``more_loaders``); at
     # most a few blocks wait for it (memory stays bounded if it falls behind).
@@ -500,7 +503,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
         def slow_sink(lines: list[tuple[int, bytes]]) -> None:
             prepare()
             if observer is not None:
-                observe(streamed.lines_slow, spec.stop_field, lines)
+                observe(slow_counting, spec.stop_field, lines)
             data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
             with connection.cursor() as cursor:
                 cursor.copy_expert(raw_sql, io.BytesIO(data), size=CHUNK_SIZE)
@@ -611,13 +614,34 @@ def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:
         def stop_keys_start() -> None:
             stop_keys.append(pool.submit(_stop_keys_build, staging, keys_conn))
 
+        streamed = staging.step_inputs.get(STREAMED_INPUT, {}).get("nc_officerstopsummary")
         try:
             _files_reconcile(staging, report, max_share, stop_keys_start=stop_keys_start)
+            if streamed is not None:
+                with report.phase("settle counted searched stops"):
+                    _searched_settle(staging, streamed, report)
         except BaseException:
             keys_conn.cancel()
             raise
         for future in stop_keys:
             future.result()
+
+
+def _searched_settle(staging: StagingImport, streamed: SummaryStream,
+                     report: ImportReport) -> None:
+    """Hand the streamed counts the searches and contraband rows the reconciliation
+    removed (their stops go back to SQL)."""
+    removed = {"Search.txt": [], "Contraband.txt": []}
+    for file, key in staging.fetchall(
+        "SELECT file, key FROM {staging}.import_rejects "
+        "WHERE file IN ('Search.txt', 'Contraband.txt') AND key IS NOT NULL"
+    ):
+        removed[file].append(key)
+    uncounted = streamed.searched_settle(staging.conn, STAGING, removed["Search.txt"],
+                                         removed["Contraband.txt"])
+    if uncounted:
+        report.notes.append(f"officer summary: {uncounted:,} searched stops left to SQL "
+                            "(rows of their searches were removed or went the slow way)")
 
 
 def _stop_keys_build(staging: StagingImport, conn) -> None:

@@ -1,20 +1,25 @@
 """Officer-level stop counts of the simple stops, counted while the extract streams in.
 
 The officer summary's SQL joins every stop with its driver and groups the joined rows
-(about half of a 2-million-stop import). Most stops are simple: one driver and no search,
-so each adds exactly 1 to ``stops`` of its (agency, officer, year, purpose, category) row
-and nothing to the other measures. The import counts those stops here, from the lines
-the fast path has just loaded (PERSON.txt and Search.txt are loaded before Stop.txt);
-every other stop is "dirty" and left to the summary's SQL template, restricted to the
-dirty stops (``tsdata.stats.summaries``): a searched stop, a stop with several drivers,
-and any stop id on a line that went through the validation in SQL (that line may be
-loaded, rejected or cut off, which may change the stop's rows).
+(about half of a 2-million-stop import). Most stops are simple: one driver, so each adds
+1 to ``stops`` of its (agency, officer, year, purpose, category) row, plus, if it was
+searched, its number of searches to ``searches`` (and to ``use_of_force`` when force was
+used) and the contraband rows of those searches to ``contraband``. The import counts
+those stops here, from the lines the fast path has just loaded (PERSON.txt and
+Search.txt are loaded before Stop.txt; Contraband.txt beside it, so the searched stops'
+measures are added at the end, ``searched_settle``). Every other stop is "dirty" and
+left to the summary's SQL template, restricted to the dirty stops
+(``tsdata.stats.summaries``): a stop with several drivers, any stop id on a line that
+went through the validation in SQL (that line may be loaded, rejected or cut off, which
+may change the stop's rows), and a searched stop whose search lost a row after the load
+or has contraband on such a line.
 
 The category of a driver comes from the state's ``CategoryScheme.key_for`` (the same
 definition as its SQL ``CASE``), the year is the StopDate's own (stops are stored in
 the state's time zone and the summary takes the year in that zone), and the result is
-only used when nothing removed rows after the load (the FK fallback discards it). The
-import tests check that a streamed build equals a plain SQL build on dirty extracts.
+only used when nothing removed rows after the load but the reconciliation (the FK
+fallback discards it). The import tests check that a streamed build equals a plain SQL
+build on dirty extracts.
 """
 
 from __future__ import annotations
@@ -30,16 +35,18 @@ from psycopg2 import errors, sql
 from tsdata.imports.fastpath import _fnv
 from tsdata.imports.staging import BytesIterReader
 from tsdata.stats.registry import stats_config
-from tsdata.stats.summaries import dirty_table_create
+from tsdata.stats.summaries import DIRTY_TABLE, dirty_table_create
 
 logger = logging.getLogger(__name__)
 
-# Per stop id, one byte: the category code (1-63) of its single driver, or 0.
-CODE_MASK = 63
+# Per stop id, one byte: the category code (1-31) of its single driver (or 0) and flags.
+DRIVER_CODE = 31
+SEARCHED = 32  # has loaded searches (counted here with them once the load is settled)
 DIRTY = 64  # counted by SQL
 COUNTED = 128  # counted here
 MAX_STOP_ID = 400_000_000  # beyond this the per-stop array would be too large
-MAX_CODES = 63
+MAX_CODES = DRIVER_CODE
+CODE_MASK = 63  # the category field of a packed group
 # A counted group is one uint64: officer index (21 bits), year - 1900 (8), purpose (5),
 # category code (6) and the count (24). A stop whose group does not fit is left to SQL.
 COUNT_BITS = 24
@@ -50,9 +57,12 @@ MAX_OFFICERS = 1 << 21
 YEAR_BASE = 1900
 MERGE_CHUNK_ROWS = 1 << 16  # counted groups per chunk of merged COPY text
 # Stop.txt fields (0-based) and PERSON.txt / Search.txt fields the counting reads.
-STOP_FIELDS = np.array([0, 2, 3, 12], np.int64)  # stop id, date, purpose, officer id
+# stop id, date, purpose, engage force, officer id
+STOP_FIELDS = np.array([0, 2, 3, 8, 12], np.int64)
 PERSON_FIELDS = np.array([1, 2, 5, 6], np.int64)  # stop id, type, ethnicity, race
-SEARCH_FIELDS = np.array([1], np.int64)  # stop id
+SEARCH_FIELDS = np.array([0, 1], np.int64)  # search id, stop id
+CONTRABAND_FIELDS = np.array([0, 1], np.int64)  # contraband id, search id
+CONTRABAND_SEARCH_FIELD = 1
 _TRIM = b" \n\x0b\x0c\xa0"  # what the validation in SQL trims (importer.TRIM_BYTES)
 
 
@@ -95,7 +105,7 @@ def _number(arr, start, stop):
 
 
 @numba.njit(nogil=True, cache=True)
-def _stop_ids(arr, starts, stops, column):
+def _column_numbers(arr, starts, stops, column):
     out = np.empty(starts.shape[0], np.int64)
     for row in range(starts.shape[0]):
         out[row] = _number(arr, starts[row, column], stops[row, column])
@@ -129,19 +139,20 @@ def _driver_pairs(arr, starts, stops):
 def _drivers_set(state, stop_ids, codes):
     for row in range(stop_ids.size):
         stop_id = stop_ids[row]
-        if state[stop_id] & CODE_MASK:
+        if state[stop_id] & DRIVER_CODE:
             state[stop_id] |= DIRTY  # several drivers
         else:
             state[stop_id] |= codes[row]
 
 
 @numba.njit(nogil=True, cache=True)
-def _dirty_set(state, stop_ids):
+def _flag_set(state, stop_ids, flag):
+    """Set ``flag`` on the stops; True if one of them was counted already."""
     conflict = False
     for row in range(stop_ids.size):
         if state[stop_ids[row]] & COUNTED:
             conflict = True
-        state[stop_ids[row]] |= DIRTY
+        state[stop_ids[row]] |= flag
     return conflict
 
 
@@ -209,29 +220,52 @@ def _count_add(groups, group, used):
 
 @numba.njit(nogil=True, cache=True)
 def _stops_count(arr, starts, stops, agency_ids, state, slots, hashes, agencies, lengths,
-                 names, groups, used):
-    """Count the loaded simple stops of a block: (officer, year, purpose, category) += 1."""
+                 names, groups, used, searched_stops, searched_groups, searched_force):
+    """Count the loaded simple stops of a block: (officer, year, purpose, category) += 1.
+    A searched one is also listed (stop id, group, engage force) for its searches and
+    contraband, which are added once the load is settled; returns how many were listed."""
+    listed = 0
     for row in range(starts.shape[0]):
         stop_id = _number(arr, starts[row, 0], stops[row, 0])
         if stop_id >= state.size:
             continue  # nobody in PERSON.txt: no driver, no row
         flags = state[stop_id]
-        if flags & DIRTY or not flags & CODE_MASK:
+        if flags & DIRTY or not flags & DRIVER_CODE:
             continue
-        if stops[row, 3] - starts[row, 3] > names.shape[1]:
+        if stops[row, 4] - starts[row, 4] > names.shape[1]:
             used[2] = 1  # cannot happen for a loaded line (officer_id is 15 characters)
-            return
+            return listed
         date = starts[row, 1]
         year = _number(arr, date, date + 4) - YEAR_BASE
         purpose = _number(arr, starts[row, 2], stops[row, 2])
-        officer = _officer_index(arr, starts[row, 3], stops[row, 3], agency_ids[row], slots,
+        officer = _officer_index(arr, starts[row, 4], stops[row, 4], agency_ids[row], slots,
                                  hashes, agencies, lengths, names, used)
         if not (0 <= year < 256 and 0 <= purpose < 32 and officer < MAX_OFFICERS):
             state[stop_id] = flags | DIRTY  # does not fit a packed group: SQL counts it
             continue
         state[stop_id] = flags | COUNTED
-        group = (officer << 19) | (year << 11) | (purpose << 6) | (flags & CODE_MASK)
+        group = (officer << 19) | (year << 11) | (purpose << 6) | (flags & DRIVER_CODE)
         _count_add(groups, np.uint64(group), used)
+        if flags & SEARCHED:
+            searched_stops[listed] = stop_id
+            searched_groups[listed] = group
+            # A loaded flag is exactly "0" or "1" (anything else fails the typed COPY).
+            searched_force[listed] = arr[starts[row, 3]] == 49
+            listed += 1
+    return listed
+
+
+@numba.njit(nogil=True, cache=True)
+def _count_remove(groups, group):
+    """Subtract 1 from ``group``'s entry (the entry stays, as a tombstone, at zero)."""
+    mask = groups.size - 1
+    slot = _slot(np.uint64(group), mask)
+    while groups[slot] != 0:
+        if groups[slot] >> _COUNT_SHIFT == np.uint64(group):
+            groups[slot] -= np.uint64(1)
+            return True
+        slot = (slot + 1) & mask
+    return False
 
 
 @numba.njit(nogil=True, cache=True)
@@ -278,6 +312,15 @@ class SummaryStream:
         self.used = np.zeros(3, np.int64)  # officers, counted groups, overflow
         self._officers_allocate(1 << 14)
         self.groups = np.zeros(1 << 16, np.uint64)
+        # Loaded searches (search id, stop id) and contraband (contraband id, search id),
+        # the counted searched stops (stop id, group, engage force) and the search ids of
+        # slow Contraband.txt lines, as arrays per block until ``searched_settle``.
+        self._searches: list[tuple[np.ndarray, np.ndarray]] = []
+        self._contraband: list[tuple[np.ndarray, np.ndarray]] = []
+        self._searched: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._contraband_slow: list[int] = []
+        # (group, 0, searches, use of force, contraband) of the counted searched stops.
+        self.extras: np.ndarray | None = None
 
     # ---- per-stop state ----------------------------------------------------------------
     def _state_reach(self, stop_ids: np.ndarray) -> bool:
@@ -311,7 +354,7 @@ class SummaryStream:
         if not self.usable:
             return
         starts, stops = _bounds(arr, ends, loaded, PERSON_FIELDS)
-        stop_ids = _stop_ids(arr, starts, stops, 0)
+        stop_ids = _column_numbers(arr, starts, stops, 0)
         drivers, pairs = _driver_pairs(arr, starts, stops)
         stop_ids, pairs = stop_ids[drivers], pairs[drivers]
         if not self._state_reach(stop_ids):
@@ -322,25 +365,34 @@ class SummaryStream:
             _drivers_set(self.state, stop_ids, codes)
 
     def searches_loaded(self, arr, ends, loaded, _ids=None) -> None:
-        """Searched stops are counted in SQL."""
-        self._dirty(_stop_ids(arr, *_bounds(arr, ends, loaded, SEARCH_FIELDS), 0))
+        """Loaded searches: their stops are flagged, and counted with them later."""
+        starts, stops = _bounds(arr, ends, loaded, SEARCH_FIELDS)
+        search_ids = _column_numbers(arr, starts, stops, 0)
+        stop_ids = _column_numbers(arr, starts, stops, 1)
+        if not self._state_reach(stop_ids):
+            return
+        if _flag_set(self.state, stop_ids, SEARCHED):
+            self.usable = False  # Stop.txt is loaded after Search.txt: cannot happen
+        self._searches.append((search_ids, stop_ids))
+
+    def contraband_loaded(self, arr, ends, loaded, _ids=None) -> None:
+        """Loaded contraband rows: each counts for the stop of its search."""
+        starts, stops = _bounds(arr, ends, loaded, CONTRABAND_FIELDS)
+        self._contraband.append((_column_numbers(arr, starts, stops, 0),
+                                 _column_numbers(arr, starts, stops, 1)))
+
+    def contraband_slow(self, _stop_field: int, lines: list[tuple[int, bytes]]) -> None:
+        """A slow Contraband.txt line may be loaded (or not): the stop of its search is
+        left to SQL (``searched_settle``)."""
+        self._contraband_slow.extend(_ids_on_lines(lines, CONTRABAND_SEARCH_FIELD))
 
     def lines_slow(self, stop_field: int, lines: list[tuple[int, bytes]]) -> None:
         """A stop id on a line the validation in SQL decides is counted in SQL (the rule
         for a stop id is the validation's: trimmed digits, at most 2147483647; a line
         without one is rejected and changes nothing)."""
-        stop_ids = []
-        for _, line in lines:
-            fields = line.split(b"\t")
-            if len(fields) <= stop_field:
-                continue
-            value = fields[stop_field].strip(_TRIM)
-            if value.isdigit() and len(value) <= 10 and int(value) <= 2147483647:
-                stop_ids.append(int(value))
-        self._dirty(np.array(stop_ids, np.int64))
-
-    def _dirty(self, stop_ids: np.ndarray) -> None:
-        if self.usable and self._state_reach(stop_ids) and _dirty_set(self.state, stop_ids):
+        stop_ids = np.array(_ids_on_lines(lines, stop_field), np.int64)
+        if (self.usable and self._state_reach(stop_ids)
+                and _flag_set(self.state, stop_ids, DIRTY)):
             self.usable = False  # a counted stop's id came back on a slow line
 
     def stops_loaded(self, arr, ends, loaded, agency_ids) -> None:
@@ -350,11 +402,14 @@ class SummaryStream:
         starts, stops = _bounds(arr, ends, loaded, STOP_FIELDS)
         rows = starts.shape[0]
         self._room(rows)
-        _stops_count(arr, starts, stops, agency_ids[loaded].astype(np.int64), self.state,
-                     self.slots, self.hashes, self.agencies, self.lengths, self.names,
-                     self.groups, self.used)
+        searched = (np.empty(rows, np.int64), np.empty(rows, np.int64), np.empty(rows, np.bool_))
+        listed = _stops_count(arr, starts, stops, agency_ids[loaded].astype(np.int64),
+                              self.state, self.slots, self.hashes, self.agencies, self.lengths,
+                              self.names, self.groups, self.used, *searched)
         if self.used[2]:
             self.usable = False
+        if listed:
+            self._searched.append(tuple(array[:listed].copy() for array in searched))
 
     def _officers_allocate(self, capacity: int) -> None:
         self.slots = np.zeros(capacity * 2, np.int64)
@@ -407,6 +462,50 @@ class SummaryStream:
         # The per-stop state is not needed any more: give its pages back before the merge.
         self._state_pages = None
         self.state = np.zeros(0, np.uint8)
+
+    def searched_settle(self, conn, schema: str, removed_searches: Iterable[int],
+                        removed_contraband: Iterable[int]) -> int:
+        """Add the searches and contraband of the counted searched stops, once the rows
+        removed after the load are known (``removed_*``: ids the reconciliation took
+        out). A searched stop that lost such a row, or whose search has contraband on a
+        slow line, is uncounted and left to SQL (its id added to ``summary_dirty``);
+        returns how many were."""
+        if not self.usable:
+            return 0
+        search_ids, search_stops = _concatenated(self._searches, 2)
+        contraband_ids, contraband_searches = _concatenated(self._contraband, 2)
+        stop_ids, groups, force = _concatenated(self._searched, 3, (np.int64, np.int64, np.bool_))
+        self._searches, self._contraband, self._searched = [], [], []
+        by_search = _IdMap(search_ids, search_stops)
+        suspect = np.concatenate([
+            np.fromiter(removed_searches, np.int64),
+            _IdMap(contraband_ids, contraband_searches).values_of(
+                np.fromiter(removed_contraband, np.int64)),
+            np.array(self._contraband_slow, np.int64),
+        ])
+        uncounted = np.isin(stop_ids, by_search.values_of(suspect))
+        for group in groups[uncounted]:
+            if not _count_remove(self.groups, group):
+                raise RuntimeError("a counted searched stop without its group")
+        if uncounted.any():
+            with conn.cursor() as cursor:
+                cursor.copy_expert(
+                    sql.SQL("COPY {} FROM STDIN").format(
+                        sql.Identifier(schema, DIRTY_TABLE)).as_string(cursor),
+                    io.BytesIO(b"".join(b"%d\n" % stop for stop in stop_ids[uncounted])),
+                )
+        kept = ~uncounted
+        stop_ids, groups, force = stop_ids[kept], groups[kept], force[kept]
+        searches = _occurrences(search_stops, stop_ids)
+        contraband = _occurrences(by_search.values_of(contraband_searches), stop_ids)
+        unique, inverse = np.unique(groups, return_inverse=True)
+        extras = np.zeros((unique.size, 5), np.int64)
+        extras[:, 0] = unique
+        np.add.at(extras[:, 2], inverse, searches)
+        np.add.at(extras[:, 3], inverse, np.where(force, searches, 0))
+        np.add.at(extras[:, 4], inverse, contraband)
+        self.extras = extras
+        return int(uncounted.sum())
 
     def groups_counted(self) -> int:
         return int(self.used[1])
@@ -462,7 +561,13 @@ class SummaryStream:
         cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(part))
         if cursor.fetchone()[0] != ends.size:
             return None  # a category or an officer id the join or COPY did not carry
-        return _copy_in(cursor, target, self._merged_copy_text(parsed))
+        return _copy_in(cursor, target,
+                        self._merged_copy_text(np.concatenate([parsed, self._extras()])))
+
+    def _extras(self) -> np.ndarray:
+        if self.extras is None:
+            raise RuntimeError("the searched stops are not settled (searched_settle)")
+        return self.extras
 
     def _code_of_key(self, key: str | None) -> int | None:
         """The category code of ``key`` (a new one if need be); None if out of codes."""
@@ -498,7 +603,12 @@ class SummaryStream:
         part_keys = _groups_ranked(np.ascontiguousarray(parsed[:, 0]), officer_rank, code_rank)
         part_order = np.argsort(part_keys)
         part_keys = part_keys[part_order]
-        part_measures = np.ascontiguousarray(parsed[part_order, 1:])
+        part_measures = parsed[part_order, 1:]
+        if part_keys.size:  # a group of the SQL part may have extras too: one row each
+            firsts = np.flatnonzero(np.r_[True, part_keys[1:] != part_keys[:-1]])
+            part_keys = part_keys[firsts]
+            part_measures = np.add.reduceat(part_measures, firsts, axis=0)
+        part_measures = np.ascontiguousarray(part_measures)
         position = np.zeros(1, np.int64)  # next row of the part
         entries_per_chunk = MERGE_CHUNK_ROWS
         for start in range(0, max(entries.size, 1), entries_per_chunk):
@@ -520,12 +630,20 @@ class SummaryStream:
     def rows_copy_text(self, slots_per_chunk: int = 1 << 16) -> Iterator[bytes]:
         """The counted rows as COPY text (CP1252), in chunks: agency, officer, year,
         purpose, category, stops, searches, use of force, contraband."""
+        extras = self._extras()
         category_bytes, offsets, width = self._categories_text(range(1, len(self.keys_by_code)))
         officer_of = np.arange(self.agencies.size)
         for start in range(0, self.groups.size, slots_per_chunk):
             stop = start + slots_per_chunk
             yield _rows_text(self.groups[start:stop], officer_of, self.agencies, self.lengths,
                              self.names, category_bytes, offsets, width).tobytes()
+        # The searches and contraband of the counted searched stops, as rows of no stops
+        # (the SQL that sums these rows adds them to their groups).
+        yield _merged_text(np.zeros(0, np.uint64), extras.shape[0],
+                           np.ascontiguousarray(extras[:, 0]),
+                           np.ascontiguousarray(extras[:, 1:]), np.zeros(1, np.int64),
+                           officer_of, self.agencies, self.lengths, self.names,
+                           category_bytes, offsets, width).tobytes()
 
     def _categories_text(self, codes) -> tuple[np.ndarray, np.ndarray, int]:
         """The CP1252 bytes of the categories of ``codes`` (numbered from 1 in that order)
@@ -580,14 +698,14 @@ def _rows_text(groups, officer_of, agencies, lengths, names, category_bytes, cat
     """COPY text of the counted rows (see ``SummaryStream.rows_copy_text``)."""
     rows = 0
     for slot in range(groups.size):
-        if groups[slot]:
+        if groups[slot] & _COUNT_FIELD:
             rows += 1
     out = np.empty(rows * width, np.uint8)
     position = 0
     measures = np.zeros(4, np.int64)
     for slot in range(groups.size):
         entry = groups[slot]
-        if entry:
+        if entry & _COUNT_FIELD:  # not an empty slot, nor a group whose stops were uncounted
             measures[0] = np.int64(entry & _COUNT_FIELD)
             position = _row_put(out, position, np.int64(entry >> _COUNT_SHIFT), measures,
                                 officer_of, agencies, lengths, names, category_bytes,
@@ -710,7 +828,7 @@ def _entries_ranked(groups, officer_rank, code_rank):
     row = 0
     for slot in range(groups.size):
         entry = groups[slot]
-        if entry:
+        if entry & _COUNT_FIELD:  # not an empty slot, nor a group whose stops were uncounted
             ranked = _group_ranked(np.int64(entry >> _COUNT_SHIFT), officer_rank, code_rank)
             groups[row] = (np.uint64(ranked) << _COUNT_SHIFT) | (entry & _COUNT_FIELD)
             row += 1
@@ -787,6 +905,51 @@ def _copy_in(cursor, table: sql.Identifier, chunks: Iterable[bytes]) -> int:
         return cursor.rowcount
     finally:
         cursor.execute("SET client_encoding = 'UTF8'")
+
+
+class _IdMap:
+    """Values by id, for arrays of ids (ids found once; missing ids are skipped)."""
+
+    def __init__(self, ids: np.ndarray, values: np.ndarray) -> None:
+        order = np.argsort(ids, kind="stable")
+        self.ids, self.values = ids[order], values[order]
+
+    def values_of(self, ids: np.ndarray) -> np.ndarray:
+        if self.ids.size == 0:
+            return np.zeros(0, np.int64)
+        positions = np.minimum(np.searchsorted(self.ids, ids), self.ids.size - 1)
+        return self.values[positions[self.ids[positions] == ids]]
+
+
+def _occurrences(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """How often each element of ``of`` occurs in ``values``."""
+    unique, counts = np.unique(values, return_counts=True)
+    if unique.size == 0:
+        return np.zeros(of.size, np.int64)
+    positions = np.minimum(np.searchsorted(unique, of), unique.size - 1)
+    return np.where(unique[positions] == of, counts[positions], 0)
+
+
+def _concatenated(blocks: list[tuple[np.ndarray, ...]], width: int,
+                  dtypes: tuple = (np.int64, np.int64)) -> tuple[np.ndarray, ...]:
+    """The per-block arrays of each column joined into one."""
+    if not blocks:
+        return tuple(np.zeros(0, dtype) for dtype in dtypes[:width])
+    return tuple(np.concatenate([block[column] for block in blocks]) for column in range(width))
+
+
+def _ids_on_lines(lines: list[tuple[int, bytes]], field: int) -> list[int]:
+    """The ids in ``field`` of raw lines, where the validation in SQL would read one
+    (trimmed digits, at most 2147483647); a line without one is rejected."""
+    ids = []
+    for _, line in lines:
+        fields = line.split(b"\t")
+        if len(fields) <= field:
+            continue
+        value = fields[field].strip(_TRIM)
+        if value.isdigit() and len(value) <= 10 and int(value) <= 2147483647:
+            ids.append(int(value))
+    return ids
 
 
 def _unpack(value: int) -> bytes:

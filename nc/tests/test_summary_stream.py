@@ -68,8 +68,16 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
         stop(75, SHP, "2001-03-03 10:00:00", 2, 1, "0000000", "T1"),  # kept (patrol)
         stop(76, RALEIGH, "2016-02-30 10:00:00", 2, 1, "0000000", "A1"),  # refused date
         stop(77, f" {RALEIGH}", "2016-03-03 10:00:00", 2, 1, "0000000", "A1"),  # padded
-        # Searched; its officer and its driver's category occur on no counted stop.
+        # Searched (counted while loading, with its search).
         stop(79, PENA, "2016-03-03 10:00:00", 2, 1, "0000000", "Z\\9"),
+        # Two drivers; the officer and the category occur on no counted stop.
+        stop(80, PENA, "2016-03-03 10:00:00", 2, 1, "0000000", "Y\\8"),
+        # Searched stops that go back to SQL once loaded: 81's search refers to a
+        # rejected person (removed), 82's contraband is on a slow line (loaded), 84's
+        # contraband refers to a rejected person (removed). 83: two searches with force,
+        # each with contraband, counted while loading.
+        *(stop(number, RALEIGH, "2016-03-03 10:00:00", 2, 1, "0001000", f"U{number}")
+          for number in (81, 82, 83, 84)),
     ]
     if purpose_45:
         stops.append(stop(78, RALEIGH, "2016-03-03 10:00:00", 45, 1, "0000000", "A1"))
@@ -81,11 +89,23 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
         (3074, 74, "D", 30, "M", "N", "W"), (3075, 75, "D", 30, "M", "N", "A"),
         (3076, 76, "D", 30, "M", "N", "W"), (3077, 77, "D", 30, "M", "N", "W"),
         (3078, 78, "D", 30, "M", "N", "W"), (3079, 79, "D", 30, "M", "N", "Q"),
+        (3080, 80, "D", 30, "M", "N", "Q8"), (3180, 80, "D", 30, "M", "N", "Q8"),
+        *((3000 + number, number, "D", 30, "M", "N", "B") for number in (81, 82, 83, 84)),
     ]
     searches = tsv((500, 72, 3072, 1, 1, 0, 0, 0, 0, 0, 0),
                    (501, 72, 3072, 3, 1, 0, 0, 0, 0, 0, 0),
-                   (502, 79, 3079, 1, 1, 0, 0, 0, 0, 0, 0))
-    contraband = tsv((600, 500, 3072, 72, "1", "0", "0", "0", "0", "0", "0", "0", "0", "0"))
+                   (502, 79, 3079, 1, 1, 0, 0, 0, 0, 0, 0),
+                   (503, 81, 3076, 1, 1, 0, 0, 0, 0, 0, 0),
+                   (504, 82, 3082, 1, 1, 0, 0, 0, 0, 0, 0),
+                   (505, 83, 3083, 1, 1, 0, 0, 0, 0, 0, 0),
+                   (506, 83, 3083, 2, 1, 0, 0, 0, 0, 0, 0),
+                   (507, 84, 3084, 1, 1, 0, 0, 0, 0, 0, 0))
+    nothing = ("0",) * 9
+    contraband = tsv((600, 500, 3072, 72, "1", *nothing),
+                     (601, 505, 3083, 83, "1", *nothing),
+                     (602, 506, 3083, 83, "2", *nothing),
+                     (603, 504, 3082, 82, " 1", *nothing),
+                     (604, 507, 3076, 84, "1", *nothing))
     return zip_write(path, {"Stop.txt": tsv(*stops), "PERSON.txt": tsv(*people),
                             "Search.txt": searches, "Contraband.txt": contraband})
 
@@ -96,6 +116,13 @@ def test_streamed_counts_equal_the_sql_build(tmp_path, settings):
     settings.IMPORT_MAX_REJECT_SHARE = 0.5
     report = nc_import_run(zip_path=_tricky_extract(tmp_path / "a.zip"), prime=False)
     assert any(STREAMED_NOTE in note for note in report.notes)
+    assert "officer summary: 3 searched stops left to SQL" in " ".join(report.notes)
+    measures = {officer: (stops, searches, use_of_force, contraband)
+                for officer, stops, searches, use_of_force, contraband
+                in OfficerStopSummary.objects.filter(officer_id__startswith="U").values_list(
+                    "officer_id", "stops", "searches", "use_of_force", "contraband")}
+    assert measures == {"U81": (1, 0, 0, 0), "U82": (1, 1, 1, 1), "U83": (1, 2, 2, 2),
+                        "U84": (1, 1, 1, 0)}
     _imported_equals_sql_rebuild(report)
     report = nc_import_run(
         zip_path=_tricky_extract(tmp_path / "b.zip", agencies=(RALEIGH, "Apex PD", SHP)),
@@ -128,6 +155,8 @@ def test_the_import_merges_counted_and_sql_rows_or_leaves_it_to_sql(
     assert len(merges) == 1 and how in merges[0]
     assert OfficerStopSummary.objects.filter(officer_id="Z\\9", category="Q", stops=1,
                                              searches=1).exists()
+    assert OfficerStopSummary.objects.filter(officer_id="Y\\8", category="Q8", stops=2,
+                                             searches=0).exists()
     _imported_equals_sql_rebuild(report)
 
 
@@ -158,30 +187,40 @@ def test_a_counted_stop_on_a_later_slow_line_turns_the_counts_off():
     arr, ends = _block([b"1\tRaleigh\t2016-01-01 10:00:00\t1\t1\t0\t0\t0\t0\t0\t0\t0\tA1\tx\ty"])
     counts.stops_loaded(arr, ends, np.ones(1, bool), np.array([3]))
     assert counts.usable
+    assert counts.searched_settle(None, "unused", [], []) == 0
     assert b"".join(counts.rows_copy_text()) == b"3\tA1\t2016\t1\twhite\t1\t0\t0\t0\n"
     counts.lines_slow(0, [(5, b" 1 \tRaleigh\tnot a date")])
     assert not counts.usable
 
 
 def test_high_stop_ids_groups_and_dirty_ids_across_chunks():
-    """Stop ids far beyond the first page, two stops of one group, a purpose that does not
-    fit a packed group (left to SQL), and dirty ids written in several chunks."""
+    """Stop ids far beyond the first page, three stops of one group (one searched twice,
+    with force and contraband), a purpose that does not fit a packed group (left to SQL),
+    and dirty ids written in several chunks."""
     counts = SummaryStream()
     persons = [b"%d\t%d\tD\t30\tM\tH\tW" % (index, stop_id)
                for index, stop_id in enumerate((5_000_001, 5_000_002, 7_000_003, 9_000_000))]
     arr, ends = _block(persons)
     counts.persons_loaded(arr, ends, np.ones(4, bool))
-    arr, ends = _block([b"1\t9000000"])  # SearchID, StopID
-    counts.searches_loaded(arr, ends, np.ones(1, bool))
-    stops = [b"%d\tRaleigh\t2020-05-01 10:00:00\t%d\t1\t0\t0\t0\t0\t0\t0\t0\tB\\7\tx\ty"
-             % (stop_id, purpose)
+    arr, ends = _block([b"1\t9000000", b"2\t9000000"])  # SearchID, StopID
+    counts.searches_loaded(arr, ends, np.ones(2, bool))
+    arr, ends = _block([b"7\t1", b"8\t2", b"9\t2"])  # ContrabandID, SearchID
+    counts.contraband_loaded(arr, ends, np.ones(3, bool))
+    stops = [b"%d\tRaleigh\t2020-05-01 10:00:00\t%d\t1\t0\t0\t0\t%d\t0\t0\t0\tB\\7\tx\ty"
+             % (stop_id, purpose, stop_id == 9_000_000)
              for stop_id, purpose in ((5_000_001, 3), (5_000_002, 3), (7_000_003, 45),
                                       (9_000_000, 3))]
     arr, ends = _block(stops)
     counts.stops_loaded(arr, ends, np.ones(4, bool), np.array([8, 8, 8, 8]))
     assert counts.usable
-    assert b"".join(counts.rows_copy_text()) == b"8\tB\\\\7\t2020\t3\thispanic\t2\t0\t0\t0\n"
-    assert b"".join(counts.dirty_ids_text(ids_per_chunk=1_000_000)) == b"7000003\n9000000\n"
+    with pytest.raises(RuntimeError):
+        b"".join(counts.rows_copy_text())  # the searched stop is not settled yet
+    assert counts.searched_settle(None, "unused", [], []) == 0
+    assert b"".join(counts.rows_copy_text()) == (
+        b"8\tB\\\\7\t2020\t3\thispanic\t3\t0\t0\t0\n"
+        b"8\tB\\\\7\t2020\t3\thispanic\t0\t2\t2\t3\n"
+    )
+    assert b"".join(counts.dirty_ids_text(ids_per_chunk=1_000_000)) == b"7000003\n"
 
 
 def test_category_key_for_agrees_with_its_sql_case():
