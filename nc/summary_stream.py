@@ -55,6 +55,7 @@ _COUNT_SHIFT = np.uint64(COUNT_BITS)  # uint64 operands keep numba's arithmetic 
 _COUNT_FIELD = np.uint64(COUNT_MAX)
 MAX_OFFICERS = 1 << 21
 YEAR_BASE = 1900
+FORCE_SHIFT = 62  # a listed searched stop's engage force, above its packed group
 MERGE_CHUNK_ROWS = 1 << 16  # counted groups per chunk of merged COPY text
 # Stop.txt fields (0-based) and PERSON.txt / Search.txt fields the counting reads.
 # stop id, date, purpose, engage force, officer id
@@ -220,10 +221,11 @@ def _count_add(groups, group, used):
 
 @numba.njit(nogil=True, cache=True)
 def _stops_count(arr, starts, stops, agency_ids, state, slots, hashes, agencies, lengths,
-                 names, groups, used, searched_stops, searched_groups, searched_force):
+                 names, groups, used, searched_stops, searched_groups):
     """Count the loaded simple stops of a block: (officer, year, purpose, category) += 1.
-    A searched one is also listed (stop id, group, engage force) for its searches and
-    contraband, which are added once the load is settled; returns how many were listed."""
+    A searched one is also listed (stop id; group with engage force at ``FORCE_SHIFT``)
+    for its searches and contraband, which are added once the load is settled; returns
+    how many were listed."""
     listed = 0
     for row in range(starts.shape[0]):
         stop_id = _number(arr, starts[row, 0], stops[row, 0])
@@ -248,9 +250,9 @@ def _stops_count(arr, starts, stops, agency_ids, state, slots, hashes, agencies,
         _count_add(groups, np.uint64(group), used)
         if flags & SEARCHED:
             searched_stops[listed] = stop_id
-            searched_groups[listed] = group
             # A loaded flag is exactly "0" or "1" (anything else fails the typed COPY).
-            searched_force[listed] = arr[starts[row, 3]] == 49
+            force = np.int64(arr[starts[row, 3]] == 49)
+            searched_groups[listed] = group | (force << FORCE_SHIFT)
             listed += 1
     return listed
 
@@ -313,11 +315,12 @@ class SummaryStream:
         self._officers_allocate(1 << 14)
         self.groups = np.zeros(1 << 16, np.uint64)
         # Loaded searches (search id, stop id) and contraband (contraband id, search id),
-        # the counted searched stops (stop id, group, engage force) and the search ids of
-        # slow Contraband.txt lines, as arrays per block until ``searched_settle``.
-        self._searches: list[tuple[np.ndarray, np.ndarray]] = []
-        self._contraband: list[tuple[np.ndarray, np.ndarray]] = []
-        self._searched: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # the counted searched stops (stop id, group and engage force) and the search ids
+        # of slow Contraband.txt lines, as arrays per block until ``searched_settle``
+        # (ids are at most 2147483647: int32).
+        self._searches = _Columns(np.int32, np.int32)
+        self._contraband = _Columns(np.int32, np.int32)
+        self._searched = _Columns(np.int32, np.int64)
         self._contraband_slow: list[int] = []
         # (group, 0, searches, use of force, contraband) of the counted searched stops.
         self.extras: np.ndarray | None = None
@@ -373,13 +376,13 @@ class SummaryStream:
             return
         if _flag_set(self.state, stop_ids, SEARCHED):
             self.usable = False  # Stop.txt is loaded after Search.txt: cannot happen
-        self._searches.append((search_ids, stop_ids))
+        self._searches.append(search_ids, stop_ids)
 
     def contraband_loaded(self, arr, ends, loaded, _ids=None) -> None:
         """Loaded contraband rows: each counts for the stop of its search."""
         starts, stops = _bounds(arr, ends, loaded, CONTRABAND_FIELDS)
-        self._contraband.append((_column_numbers(arr, starts, stops, 0),
-                                 _column_numbers(arr, starts, stops, 1)))
+        self._contraband.append(_column_numbers(arr, starts, stops, 0),
+                                _column_numbers(arr, starts, stops, 1))
 
     def contraband_slow(self, _stop_field: int, lines: list[tuple[int, bytes]]) -> None:
         """A slow Contraband.txt line may be loaded (or not): the stop of its search is
@@ -402,14 +405,14 @@ class SummaryStream:
         starts, stops = _bounds(arr, ends, loaded, STOP_FIELDS)
         rows = starts.shape[0]
         self._room(rows)
-        searched = (np.empty(rows, np.int64), np.empty(rows, np.int64), np.empty(rows, np.bool_))
+        searched = (np.empty(rows, np.int32), np.empty(rows, np.int64))
         listed = _stops_count(arr, starts, stops, agency_ids[loaded].astype(np.int64),
                               self.state, self.slots, self.hashes, self.agencies, self.lengths,
                               self.names, self.groups, self.used, *searched)
         if self.used[2]:
             self.usable = False
         if listed:
-            self._searched.append(tuple(array[:listed].copy() for array in searched))
+            self._searched.append(*(array[:listed] for array in searched))
 
     def _officers_allocate(self, capacity: int) -> None:
         self.slots = np.zeros(capacity * 2, np.int64)
@@ -472,10 +475,11 @@ class SummaryStream:
         returns how many were."""
         if not self.usable:
             return 0
-        search_ids, search_stops = _concatenated(self._searches, 2)
-        contraband_ids, contraband_searches = _concatenated(self._contraband, 2)
-        stop_ids, groups, force = _concatenated(self._searched, 3, (np.int64, np.int64, np.bool_))
-        self._searches, self._contraband, self._searched = [], [], []
+        search_ids, search_stops = self._searches.taken()
+        contraband_ids, contraband_searches = self._contraband.taken()
+        stop_ids, groups = self._searched.taken()
+        force = (groups >> FORCE_SHIFT).astype(bool)
+        groups &= (1 << FORCE_SHIFT) - 1
         by_search = _IdMap(search_ids, search_stops)
         suspect = np.concatenate([
             np.fromiter(removed_searches, np.int64),
@@ -930,12 +934,40 @@ def _occurrences(values: np.ndarray, of: np.ndarray) -> np.ndarray:
     return np.where(unique[positions] == of, counts[positions], 0)
 
 
-def _concatenated(blocks: list[tuple[np.ndarray, ...]], width: int,
-                  dtypes: tuple = (np.int64, np.int64)) -> tuple[np.ndarray, ...]:
-    """The per-block arrays of each column joined into one."""
-    if not blocks:
-        return tuple(np.zeros(0, dtype) for dtype in dtypes[:width])
-    return tuple(np.concatenate([block[column] for block in blocks]) for column in range(width))
+class _Columns:
+    """Columns of numbers appended block by block, in arrays that double when full.
+
+    Their pages are mapped when first written (the first capacity is above the import's
+    mmap threshold), and they are few and large: thousands of small per-block arrays
+    kept to the end of the load would pin heap pages the load's buffers come and go
+    between (about 40 MB more at 20 million stops)."""
+
+    FIRST_CAPACITY = 1 << 21
+
+    def __init__(self, *dtypes) -> None:
+        self.columns = [np.empty(self.FIRST_CAPACITY, dtype) for dtype in dtypes]
+        self.size = 0
+
+    def append(self, *values: np.ndarray) -> None:
+        count = len(values[0])
+        if self.size + count > len(self.columns[0]):
+            capacity = len(self.columns[0])
+            while self.size + count > capacity:
+                capacity *= 2
+            for index, column in enumerate(self.columns):
+                grown = np.empty(capacity, column.dtype)
+                grown[:self.size] = column[:self.size]
+                self.columns[index] = grown
+        for column, value in zip(self.columns, values, strict=True):
+            column[self.size:self.size + count] = value
+        self.size += count
+
+    def taken(self) -> tuple[np.ndarray, ...]:
+        """Copies of the columns' values; the arrays are given back."""
+        values = tuple(column[:self.size].copy() for column in self.columns)
+        self.columns = [np.empty(0, column.dtype) for column in self.columns]
+        self.size = 0
+        return values
 
 
 def _ids_on_lines(lines: list[tuple[int, bytes]], field: int) -> list[int]:

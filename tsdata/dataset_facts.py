@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db import connections, transaction
+from django.db.models import Max, Min
+from psycopg2 import sql
 
 from tsdata.models import StateFacts, TopAgencyFacts
 from tsdata.states import state_config
@@ -53,16 +54,30 @@ class AgencyStops:
     last_stop: datetime.datetime | None  # None for states without a stop timestamp
 
 
-def stops_by_agency(state: str) -> dict[int | None, AgencyStops]:
+def stops_by_agency(state: str, *, cursor=None,
+                    schema: str = "public") -> dict[int | None, AgencyStops]:
     """Stops and latest stop per agency id (None: stops without an agency) in one scan of
-    the stop table, shared by the facts and the agencies' last reported stop."""
+    the stop table, shared by the facts and the agencies' last reported stop.
+
+    With a (psycopg2) ``cursor`` and a ``schema``: of the stop table there, e.g. an
+    import's staged table just before it is swapped in (``staging_import``)."""
     config = FACTS_CONFIG[state]
     stop_model = apps.get_model(state, "Stop")
-    aggregates = {"stops": Count("*")}
+    last = sql.SQL("NULL")
     if config.date_field:
-        aggregates["last_stop"] = Max(config.date_field)
-    rows = stop_model.objects.order_by().values("agency_id").annotate(**aggregates)
-    return {row["agency_id"]: AgencyStops(row["stops"], row.get("last_stop")) for row in rows}
+        last = sql.SQL("max({})").format(
+            sql.Identifier(stop_model._meta.get_field(config.date_field).column))
+    query = sql.SQL("SELECT agency_id, count(*), {last} FROM {table} GROUP BY agency_id").format(
+        last=last, table=sql.Identifier(schema, stop_model._meta.db_table))
+    if cursor is None:
+        connection = connections[state_config(state).db_alias]
+        with connection.cursor() as django_cursor:
+            django_cursor.execute(query.as_string(django_cursor.cursor))
+            rows = django_cursor.fetchall()
+    else:
+        cursor.execute(query)
+        rows = cursor.fetchall()
+    return {agency_id: AgencyStops(stops, last_stop) for agency_id, stops, last_stop in rows}
 
 
 def dataset_facts_compute(

@@ -31,12 +31,16 @@ def agency_last_reported_update(state: str, per_agency: dict[int | None, AgencyS
     return len(changed)
 
 
-def state_data_finalize(state: str, *, full_dataset: bool = True) -> list[str]:
+def state_data_finalize(state: str, *, full_dataset: bool = True,
+                        per_agency: dict[int | None, AgencyStops] | None = None) -> list[str]:
     """Run after every successful import of ``state``; returns log lines (the facts).
 
     ``full_dataset=False`` (a developer subset) shows the real first stop date.
+    ``per_agency``: ``stops_by_agency`` of the swapped-in stop table if the import read
+    it already (from staging, while its last FK checks ran).
     """
-    per_agency = stops_by_agency(state)
+    if per_agency is None:
+        per_agency = stops_by_agency(state)
     updated = agency_last_reported_update(state, per_agency)
     override = FACTS_START_OVERRIDE.get(state) if full_dataset else None
     lines = dataset_facts_compute(state, override_start_date=override, per_agency=per_agency)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import io
 import logging
 import re
@@ -181,6 +182,12 @@ class StagingImport:
         self._fk_queue: collections.deque = collections.deque()
         self._fk_violated: list[str] = []
         self._step_tables: list[str] = []
+        # Reads of the finished staged tables that whichever connection is free first
+        # runs once the FKs are validated: name → read(cursor); results by name. The
+        # row counts of ``validate`` are queued so; the finalization may queue its own
+        # (``staging_import``). Dropped if an FK fallback removes rows afterwards.
+        self._final_reads: collections.deque = collections.deque()
+        self.read_results: dict[str, object] = {}
         self._keys_done: set[str] = set()
         self._indexes_done: set[str] = set()
         self._analyzed: set[str] = set()
@@ -580,19 +587,32 @@ class StagingImport:
                         self._step_tables.append(table)
 
     def validate(self) -> None:
-        """Exact row counts of every table the loader declared with ``expect_rows``."""
+        """Exact row counts of every table the loader declared with ``expect_rows``
+        (counted by ``final_reads_run`` if the rows did not change since)."""
         with self.conn.cursor() as cursor:
             for table, expected in self._expected_counts.items():
-                cursor.execute(
-                    sql.SQL("SELECT count(*) FROM {s}.{t}").format(
-                        s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                    )
-                )
-                actual = cursor.fetchone()[0]
+                actual = self.read_results.get(_count_read_name(table))
+                if actual is None:
+                    actual = _rows_count(cursor, table)
                 if actual != expected:
                     raise ImportValidationError(
                         f"{table}: {actual:,} rows staged but {expected:,} expected"
                     )
+
+    def final_read_add(self, name: str, read) -> None:
+        """Queue ``read(cursor)`` of the finished staged tables (see ``_final_reads``)."""
+        self._final_reads.append((name, read))
+
+    def final_reads_run(self, conn) -> None:
+        """Run queued final reads on ``conn`` until the queue is empty."""
+        with conn.cursor() as cursor:
+            while True:
+                try:
+                    name, read = self._final_reads.popleft()
+                except IndexError:
+                    return
+                with self.report.phase(f"read {name}"):
+                    self.read_results[name] = read(cursor)
 
     def analyze(self) -> None:
         """Statistics are per table, so analysing in staging serves the swapped-in tables.
@@ -682,16 +702,28 @@ class StagingImport:
         self.report.notes.append(f"swap committed after {attempt} attempt(s)")
 
     def after_swap_run(self) -> None:
-        """Validate deferred FKs, drop the old tables, run queued after-swap statements."""
-        with self.conn.cursor() as cursor:
-            for table, name, _ in self._deferred_fks:
-                cursor.execute(
-                    sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
-                        sql.Identifier(LIVE_SCHEMA), sql.Identifier(table), sql.Identifier(name)
-                    )
-                )
-        schema_drop_politely(self.conn, OLD_SCHEMA)
-        schema_drop_politely(self.conn, STAGING_SCHEMA)
+        """Validate deferred FKs, drop the old tables, run queued after-swap statements.
+
+        The old tables' FKs to live tables go first (each briefly locks the live table
+        it refers to, see ``schema_drop_politely``); the schemas are then dropped on
+        another connection while the deferred FKs are validated (a scan of the new
+        tables that only share-locks the tables they refer to)."""
+        external_foreign_keys_drop_politely(self.conn, OLD_SCHEMA)
+        external_foreign_keys_drop_politely(self.conn, STAGING_SCHEMA)
+        drop_conn = self.new_connection()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            dropped = pool.submit(_schemas_drop, drop_conn, (OLD_SCHEMA, STAGING_SCHEMA))
+            try:
+                with self.conn.cursor() as cursor:
+                    for table, name, _ in self._deferred_fks:
+                        cursor.execute(
+                            sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
+                                sql.Identifier(LIVE_SCHEMA), sql.Identifier(table),
+                                sql.Identifier(name),
+                            )
+                        )
+            finally:
+                dropped.result()
         with self.conn.cursor() as cursor:
             for statement, params in self._after_swap_statements:
                 cursor.execute(statement, params)
@@ -712,15 +744,20 @@ class StagingImport:
             fallback(table, name, condef)
 
         steps_conn = self.new_connection()
+        counts = [(_count_read_name(table), functools.partial(_rows_count, table=table))
+                  for table in self._expected_counts]
+        self._final_reads.extendleft(reversed(counts))
 
         def helper_lane() -> None:
             self.steps_run(steps_conn)
             self.foreign_keys_validate(steps_conn)  # what the main connection left
+            self.final_reads_run(steps_conn)
 
         with ThreadPoolExecutor(max_workers=1) as pool:
             helper = []
             try:
                 self.build(keys_ready=lambda: helper.append(pool.submit(helper_lane)))
+                self.final_reads_run(self.conn)
             except BaseException:
                 steps_conn.cancel()
                 raise
@@ -728,6 +765,7 @@ class StagingImport:
                 future.result()
         self.foreign_keys_settle(fallback_tracked if fallback else None)
         if rows_removed:
+            self.read_results.clear()  # read before rows were removed
             self.steps_run()
         with self.report.phase("validate"):
             self.validate()
@@ -737,6 +775,22 @@ class StagingImport:
             self.swap()
         with self.report.phase("drop old tables"):
             self.after_swap_run()
+
+
+STOPS_BY_AGENCY_READ = "stops by agency"
+
+
+def _count_read_name(table: str) -> str:
+    return f"rows of {table}"
+
+
+def _rows_count(cursor, table: str) -> int:
+    cursor.execute(
+        sql.SQL("SELECT count(*) FROM {s}.{t}").format(
+            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
+        )
+    )
+    return cursor.fetchone()[0]
 
 
 def _politely(conn, statement: str) -> None:
@@ -770,6 +824,23 @@ def schema_drop_politely(conn, schema: str) -> None:
     constraints are dropped first, each with a short lock timeout; the schema drop then
     only locks tables nobody reads any more.
     """
+    external_foreign_keys_drop_politely(conn, schema)
+    _politely(
+        conn,
+        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)).as_string(
+            conn
+        ),
+    )
+
+
+def _schemas_drop(conn, schemas: Iterable[str]) -> None:
+    for schema in schemas:
+        schema_drop_politely(conn, schema)
+
+
+def external_foreign_keys_drop_politely(conn, schema: str) -> None:
+    """Drop the FKs from tables of ``schema`` to tables outside it, each in a short
+    transaction that gives up on a lock after a moment and retries."""
     with conn.cursor() as cursor:
         cursor.execute(
             """
@@ -791,12 +862,6 @@ def schema_drop_politely(conn, schema: str) -> None:
                 sql.Identifier(schema), sql.Identifier(table), sql.Identifier(constraint)
             ).as_string(conn),
         )
-    _politely(
-        conn,
-        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)).as_string(
-            conn
-        ),
-    )
 
 
 def _quote(identifier: str) -> str:
@@ -827,6 +892,13 @@ def staging_import(
     allocator_threshold_fix()
     staging = StagingImport(state, tables, report or ImportReport(state=state))
     staging.open()
+    if finalize:
+        from tsdata.dataset_facts import stops_by_agency
+
+        staging.final_read_add(
+            STOPS_BY_AGENCY_READ,
+            lambda cursor: stops_by_agency(state, cursor=cursor, schema=STAGING_SCHEMA),
+        )
     success = False
     try:
         yield staging
@@ -838,7 +910,10 @@ def staging_import(
         from tsdata.imports.finalize import state_data_finalize
 
         with staging.report.phase("finalize"):
-            staging.report.notes.extend(state_data_finalize(state, full_dataset=full_dataset))
+            staging.report.notes.extend(state_data_finalize(
+                state, full_dataset=full_dataset,
+                per_agency=staging.read_results.get(STOPS_BY_AGENCY_READ),
+            ))
 
 
 class BytesIterReader(io.RawIOBase):
