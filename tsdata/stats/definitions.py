@@ -185,6 +185,10 @@ class StateStats:
     # fill a ``{part}`` template in two ranges of the column on two connections and merge
     # the partial counts (every measure of a summary table is a count).
     split_by: tuple[str, str, str] | None = None
+    # More placeholders of a ``{part}`` template (placeholder → another SQL expression of
+    # the same column), restricted like ``{part}``: a grouped subquery joined on that
+    # column then only reads the part's rows.
+    part_also: dict[str, str] = field(default_factory=dict)
     # Planner settings for one summary table's fill, over the build's (summary table name
     # → settings), for a template whose best plan the estimates miss.
     fill_settings: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Protocol
 
@@ -53,6 +53,19 @@ STREAMED_PART_SETTINGS = {"enable_material": "off", "enable_memoize": "off"}
 # values of the split column whose rows it did not count in ``summary_dirty``; the
 # template then only runs for those (see ``_streamed_fill_run``).
 STREAMED_INPUT = "streamed_counts"
+# The rows of a ``{part}`` template to fill, as a condition on an SQL expression of the
+# split column (``StateStats.split_by``, ``part_also``).
+PartCondition = Callable[[str], sql.Composable]
+
+
+def _every_row(_expression: str) -> sql.Composable:
+    return sql.SQL("TRUE")
+
+
+def _no_row(_expression: str) -> sql.Composable:
+    return sql.SQL("FALSE")
+
+
 STREAMED_SUFFIX = "_streamed"
 DIRTY_TABLE = "summary_dirty"
 
@@ -113,7 +126,7 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
                 with _settings(cursor, config.fill_settings.get(table, {})):
-                    _fill_statement_run(cursor, template, part=sql.SQL("TRUE"), **arguments)
+                    _fill_statement_run(cursor, template, part=_every_row, **arguments)
     for table in summary_table_names(state):
         cursor.execute(
             sql.SQL("ANALYZE {}.{}").format(sql.Identifier(target_schema), sql.Identifier(table))
@@ -128,7 +141,7 @@ def _template_split(template: str) -> tuple[str, str, str]:
     return match.groups()
 
 
-def _scratch_fill(cursor, scratch: sql.Identifier, template: str, *, part: sql.Composable,
+def _scratch_fill(cursor, scratch: sql.Identifier, template: str, *, part: PartCondition,
                   state: str, source_schema: str, target_schema: str,
                   no_data: bool = False) -> None:
     """(Re)create the unlogged table ``scratch`` with the template's columns, filled by its
@@ -158,7 +171,8 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
     )
     low, high = cursor.fetchone()
     middle = 0 if low is None else (low + high) // 2 + 1
-    parts = [sql.SQL(f"{expression} < {int(middle)}"), sql.SQL(f"{expression} >= {int(middle)}")]
+    parts = [lambda expression: sql.SQL(f"{expression} < {int(middle)}"),
+             lambda expression: sql.SQL(f"{expression} >= {int(middle)}")]
     scratch = [sql.Identifier(target_schema, f"{table}_part{index}") for index in range(2)]
 
     def part_fill(part_cursor, index: int) -> None:
@@ -192,7 +206,7 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     values of the split column it did not count; ``summary_dirty`` is dropped, so a rerun
     (after rows were removed) builds everything in SQL."""
     started = time.perf_counter()
-    _, column, expression = stats_config(state).split_by
+    _, column, _ = stats_config(state).split_by
     table, columns, _ = _template_split(template)
     dirty = sql.Identifier(source_schema, DIRTY_TABLE)
     scratch = sql.Identifier(target_schema, f"{table}_part1")
@@ -205,9 +219,9 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     with _settings(cursor, STREAMED_PART_SETTINGS):
         _scratch_fill(
             cursor, scratch, template,
-            part=sql.SQL(f"{expression} = ANY(ARRAY(SELECT {{}} FROM {{}}))").format(
-                sql.Identifier(column), dirty
-            ),
+            part=lambda expression: sql.SQL(
+                f"{expression} = ANY(ARRAY(SELECT {{}} FROM {{}}))"
+            ).format(sql.Identifier(column), dirty),
             state=state, source_schema=source_schema, target_schema=target_schema,
         )
     part_seconds = time.perf_counter() - started
@@ -215,7 +229,7 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     if rows is None:
         how = "summed in SQL"
         streamed = sql.Identifier(target_schema, f"{table}{STREAMED_SUFFIX}")
-        _scratch_fill(cursor, streamed, template, part=sql.SQL("FALSE"), state=state,
+        _scratch_fill(cursor, streamed, template, part=_no_row, state=state,
                       source_schema=source_schema, target_schema=target_schema,
                       no_data=True)
         counts.rows_copy(cursor, streamed)
@@ -289,7 +303,7 @@ def _settings(cursor, settings: dict[str, str]) -> Iterator[None]:
                 cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
 
 
-def _fill_statement_run(cursor, template: str, *, part: sql.Composable, state: str,
+def _fill_statement_run(cursor, template: str, *, part: PartCondition, state: str,
                         source_schema: str, target_schema: str) -> None:
     started = time.perf_counter()
     _template_execute(cursor, template, state=state, source_schema=source_schema,
@@ -301,13 +315,16 @@ def _fill_statement_run(cursor, template: str, *, part: sql.Composable, state: s
 
 
 def _template_execute(cursor, template: str, *, state: str, source_schema: str,
-                      target_schema: str, part: sql.Composable, **more: sql.Composable) -> None:
-    """Run a fill template with its placeholders (see ``StateStats.fill_sql``) filled in."""
+                      target_schema: str, part: PartCondition, **more: sql.Composable) -> None:
+    """Run a fill template with its placeholders (see ``StateStats.fill_sql``) filled in:
+    ``{part}`` and the ``part_also`` placeholders with ``part`` of their expressions."""
+    config = stats_config(state)
+    expressions = {"part": config.split_by[2] if config.split_by else "", **config.part_also}
     query = sql.SQL(template).format(
         src=sql.Identifier(source_schema),
         dst=sql.Identifier(target_schema),
-        category=stats_config(state).categories.case_sql(),
-        part=part,
+        category=config.categories.case_sql(),
+        **{name: part(expression) for name, expression in expressions.items()},
         **more,
     )
     cursor.execute(query, {"tz": state_config(state).tz_name})
