@@ -581,10 +581,10 @@ def files_copy_and_insert(
             children_loaded.set()
         if specs[0].table == "nc_stop" and streamed is not None and streamed.usable:
             with report.phase("store uncounted stop ids"):
-                streamed.dirty_store(conn, STAGING)
+                uncounted = streamed.dirty_store(conn, STAGING)
             staging.step_inputs[STREAMED_INPUT] = {"nc_officerstopsummary": streamed}
             report.notes.append(f"officer summary: {streamed.groups_counted():,} rows "
-                                "counted while loading")
+                                f"counted while loading ({uncounted:,} stop ids left to SQL)")
         if specs[0].table != "nc_stop":
             # PERSON and the small files are done long before Stop: index and analyse them
             # meanwhile.

@@ -454,17 +454,20 @@ class SummaryStream:
             self.usable = False
 
     # ---- the result --------------------------------------------------------------------
-    def dirty_store(self, conn, schema: str) -> None:
+    def dirty_store(self, conn, schema: str) -> int:
         """Leave the ids of the stops not counted here in ``schema.summary_dirty`` for the
-        summary step (which gets this object in its inputs, ``STREAMED_INPUT``)."""
+        summary step (which gets this object in its inputs, ``STREAMED_INPUT``); returns
+        how many there are."""
         with conn.cursor() as cursor:
             table = dirty_table_create(cursor, state="nc", schema=schema)
             cursor.copy_expert(sql.SQL("COPY {} FROM STDIN").format(table).as_string(cursor),
                                BytesIterReader(self.dirty_ids_text()), size=1 << 20)
+            stored = cursor.rowcount
             cursor.execute(sql.SQL("ANALYZE {}").format(table))
         # The per-stop state is not needed any more: give its pages back before the merge.
         self._state_pages = None
         self.state = np.zeros(0, np.uint8)
+        return stored
 
     def searched_settle(self, conn, schema: str, removed_searches: Iterable[int],
                         removed_contraband: Iterable[int]) -> int:
