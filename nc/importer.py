@@ -639,6 +639,9 @@ def _searched_settle(staging: StagingImport, streamed: SummaryStream,
         removed[file].append(key)
     uncounted = streamed.searched_settle(staging.conn, STAGING, removed["Search.txt"],
                                          removed["Contraband.txt"])
+    search_types = streamed.search_type_counts()
+    if search_types is not None:
+        staging.step_inputs[STREAMED_INPUT]["nc_officersearchtypesummary"] = search_types
     if uncounted:
         report.notes.append(f"officer summary: {uncounted:,} searched stops left to SQL "
                             "(rows of their searches were removed or went the slow way)")

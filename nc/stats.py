@@ -55,7 +55,7 @@ SELECT s.agency_id, s.officer_id COLLATE "C",
 FROM {src}.nc_stop s
 JOIN {src}.nc_person p ON p.stop_id = s.stop_id AND p.type = 'D'
 JOIN {src}.nc_search se ON se.stop_id = s.stop_id
-WHERE s.agency_id IS NOT NULL
+WHERE s.agency_id IS NOT NULL AND {part}
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 """

@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -55,13 +56,14 @@ _COUNT_SHIFT = np.uint64(COUNT_BITS)  # uint64 operands keep numba's arithmetic 
 _COUNT_FIELD = np.uint64(COUNT_MAX)
 MAX_OFFICERS = 1 << 21
 YEAR_BASE = 1900
+PURPOSE_FIELD = np.int64(0x1F << 6)  # a packed group's purpose (or search type) bits
 FORCE_SHIFT = 62  # a listed searched stop's engage force, above its packed group
 MERGE_CHUNK_ROWS = 1 << 16  # counted groups per chunk of merged COPY text
 # Stop.txt fields (0-based) and PERSON.txt / Search.txt fields the counting reads.
 # stop id, date, purpose, engage force, officer id
 STOP_FIELDS = np.array([0, 2, 3, 8, 12], np.int64)
 PERSON_FIELDS = np.array([1, 2, 5, 6], np.int64)  # stop id, type, ethnicity, race
-SEARCH_FIELDS = np.array([0, 1], np.int64)  # search id, stop id
+SEARCH_FIELDS = np.array([0, 1, 3], np.int64)  # search id, stop id, type
 CONTRABAND_FIELDS = np.array([0, 1], np.int64)  # contraband id, search id
 CONTRABAND_SEARCH_FIELD = 1
 _TRIM = b" \n\x0b\x0c\xa0"  # what the validation in SQL trims (importer.TRIM_BYTES)
@@ -294,6 +296,35 @@ def _officers_rehash(hashes_old, slots_old, slots, hashes):
             hashes[target] = hashes_old[slot]
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Columns of an officer summary a packed group stands for: the 5-bit field after
+    the year, and the measures."""
+
+    field: str
+    measures: tuple[str, ...]
+
+
+STOPS_LAYOUT = _Layout("purpose", ("stops", "searches", "use_of_force", "contraband"))
+SEARCH_TYPES_LAYOUT = _Layout("search_type", ("searches",))
+
+
+class SearchTypeCounts:
+    """The officer search-type summary's rows of the counted stops (``StreamedCounts``):
+    one per search of a counted searched stop."""
+
+    def __init__(self, stream: SummaryStream) -> None:
+        self.stream = stream
+
+    def merge_into(self, cursor, part: sql.Identifier, target: sql.Identifier) -> int | None:
+        return self.stream._merge(cursor, part, target, SEARCH_TYPES_LAYOUT,
+                                  self.stream.search_type_rows, groups=False)
+
+    def rows_copy(self, cursor, table: sql.Identifier) -> int:
+        return _copy_in(cursor, table,
+                        [self.stream.streamed_rows_text(self.stream.search_type_rows)])
+
+
 class SummaryStream:
     """Counts of the simple stops of one NC import (see the module docstring).
 
@@ -318,12 +349,16 @@ class SummaryStream:
         # the counted searched stops (stop id, group and engage force) and the search ids
         # of slow Contraband.txt lines, as arrays per block until ``searched_settle``
         # (ids are at most 2147483647: int32).
-        self._searches = _Columns(np.int32, np.int32)
+        self._searches = _Columns(np.int32, np.int32, np.int16)
         self._contraband = _Columns(np.int32, np.int32)
         self._searched = _Columns(np.int32, np.int64)
         self._contraband_slow: list[int] = []
         # (group, 0, searches, use of force, contraband) of the counted searched stops.
         self.extras: np.ndarray | None = None
+        # (group with the search type in place of the purpose, searches) of their
+        # searches, for the officer search-type summary; None if a type does not fit.
+        self.search_type_rows: np.ndarray | None = None
+        self._groups_consumed = False
 
     # ---- per-stop state ----------------------------------------------------------------
     def _state_reach(self, stop_ids: np.ndarray) -> bool:
@@ -372,11 +407,12 @@ class SummaryStream:
         starts, stops = _bounds(arr, ends, loaded, SEARCH_FIELDS)
         search_ids = _column_numbers(arr, starts, stops, 0)
         stop_ids = _column_numbers(arr, starts, stops, 1)
+        types = _column_numbers(arr, starts, stops, 2)
         if not self._state_reach(stop_ids):
             return
         if _flag_set(self.state, stop_ids, SEARCHED):
             self.usable = False  # Stop.txt is loaded after Search.txt: cannot happen
-        self._searches.append(search_ids, stop_ids)
+        self._searches.append(search_ids, stop_ids, types)
 
     def contraband_loaded(self, arr, ends, loaded, _ids=None) -> None:
         """Loaded contraband rows: each counts for the stop of its search."""
@@ -478,7 +514,7 @@ class SummaryStream:
         returns how many were."""
         if not self.usable:
             return 0
-        search_ids, search_stops = self._searches.taken()
+        search_ids, search_stops, search_types = self._searches.taken()
         contraband_ids, contraband_searches = self._contraband.taken()
         stop_ids, groups = self._searched.taken()
         force = (groups >> FORCE_SHIFT).astype(bool)
@@ -512,6 +548,13 @@ class SummaryStream:
         np.add.at(extras[:, 3], inverse, np.where(force, searches, 0))
         np.add.at(extras[:, 4], inverse, contraband)
         self.extras = extras
+        # Each search of a counted stop: 1 for its stop's group with its type.
+        found, stop_groups = _IdMap(stop_ids, groups).lookup(search_stops)
+        types = search_types[found].astype(np.int64)
+        if types.size == 0 or (types.min() >= 0 and types.max() < 32):
+            typed = (stop_groups & ~PURPOSE_FIELD) | (types << 6)
+            unique, counts = np.unique(typed, return_counts=True)
+            self.search_type_rows = np.column_stack([unique, counts]).astype(np.int64)
         return int(uncounted.sum())
 
     def groups_counted(self) -> int:
@@ -527,6 +570,19 @@ class SummaryStream:
         nor aggregates the millions of counted rows again, and the primary key is built on
         sorted rows. None (nothing written) when a row of ``part`` does not fit a packed
         group; the caller then sums the two in SQL."""
+        return self._merge(cursor, part, target, STOPS_LAYOUT, self._extras(), groups=True)
+
+    def search_type_counts(self) -> SearchTypeCounts | None:
+        """The officer search-type summary's counts (after ``searched_settle``), if every
+        search type fits a packed group."""
+        if not self.usable or self.search_type_rows is None:
+            return None
+        return SearchTypeCounts(self)
+
+    def _merge(self, cursor, part: sql.Identifier, target: sql.Identifier, layout: _Layout,
+               rows: np.ndarray, *, groups: bool) -> int | None:
+        """``merge_into`` for a summary of ``layout``: the SQL part's rows, the streamed
+        ``rows`` (packed group, measures) and, with ``groups``, the counted groups."""
         if not self.usable:
             return None
         cursor.execute(sql.SQL("SELECT DISTINCT category FROM {}").format(part))
@@ -546,10 +602,14 @@ class SummaryStream:
         # Officer ids in hex: no COPY escapes to undo, and their CP1252 bytes as counted.
         query = sql.SQL(
             "COPY (SELECT p.agency_id, encode(convert_to(p.officer_id, 'WIN1252'), 'hex'), "
-            "p.year, p.purpose, c.code, p.stops, p.searches, p.use_of_force, p.contraband "
+            "p.year, p.{field}, c.code, {measures} "
             "FROM {part} p JOIN ({values}) c (category, code) ON c.category = p.category) "
             "TO STDOUT"
-        ).format(part=part, values=values)
+        ).format(
+            field=sql.Identifier(layout.field), part=part, values=values,
+            measures=sql.SQL(", ").join(sql.SQL("p.{}").format(sql.Identifier(name))
+                                        for name in layout.measures),
+        )
         buffer = io.BytesIO()
         try:
             cursor.copy_expert(query.as_string(cursor), buffer)
@@ -558,7 +618,8 @@ class SummaryStream:
         arr = np.frombuffer(buffer.getbuffer(), np.uint8)
         ends = np.flatnonzero(arr == 10)
         self._room(ends.size)
-        parsed = np.zeros((ends.size, 5), np.int64)  # packed group, then the four measures
+        # packed group, then the measures
+        parsed = np.zeros((ends.size, 1 + len(layout.measures)), np.int64)
         fits = _part_rows(arr, ends, self.slots, self.hashes, self.agencies, self.lengths,
                           self.names, self.used, parsed)
         del arr
@@ -569,7 +630,7 @@ class SummaryStream:
         if cursor.fetchone()[0] != ends.size:
             return None  # a category or an officer id the join or COPY did not carry
         return _copy_in(cursor, target,
-                        self._merged_copy_text(np.concatenate([parsed, self._extras()])))
+                        self._merged_copy_text(np.concatenate([parsed, rows]), groups=groups))
 
     def _extras(self) -> np.ndarray:
         if self.extras is None:
@@ -587,10 +648,11 @@ class SummaryStream:
         self.keys_by_code.append(key)
         return len(self.keys_by_code) - 1
 
-    def _merged_copy_text(self, parsed: np.ndarray) -> Iterator[bytes]:
-        """COPY text of the counted groups and the ``parsed`` rows, summed by group, in
-        the summary's primary-key order: officers by (agency, id bytes), then year,
-        purpose and category (bytewise, as the summary's "C" keys)."""
+    def _merged_copy_text(self, parsed: np.ndarray, *, groups: bool) -> Iterator[bytes]:
+        """COPY text of the ``parsed`` rows and (with ``groups``) the counted groups,
+        summed by group, in the summary's primary-key order: officers by (agency, id
+        bytes), then year, purpose (or search type) and category (bytewise, as the
+        summary's "C" keys)."""
         officers = int(self.used[0])
         order = np.lexsort(
             [self.names[:officers, column] for column in range(self.names.shape[1] - 1, -1, -1)]
@@ -603,10 +665,15 @@ class SummaryStream:
         code_rank = np.zeros(MAX_CODES + 1, np.int64)
         code_rank[by_rank] = np.arange(1, len(by_rank) + 1)
         category_bytes, offsets, width = self._categories_text(by_rank)
-        # The group table becomes the sorted entries (no second array of that size).
-        entries = self.groups[:_entries_ranked(self.groups, officer_rank, code_rank)]
-        self.usable = False
-        entries.sort()
+        if groups:
+            if self._groups_consumed:
+                raise RuntimeError("the counted groups were merged already")
+            # The group table becomes the sorted entries (no second array of that size).
+            entries = self.groups[:_entries_ranked(self.groups, officer_rank, code_rank)]
+            self._groups_consumed = True
+            entries.sort()
+        else:
+            entries = np.zeros(0, np.uint64)
         part_keys = _groups_ranked(np.ascontiguousarray(parsed[:, 0]), officer_rank, code_rank)
         part_order = np.argsort(part_keys)
         part_keys = part_keys[part_order]
@@ -646,11 +713,16 @@ class SummaryStream:
                              self.names, category_bytes, offsets, width).tobytes()
         # The searches and contraband of the counted searched stops, as rows of no stops
         # (the SQL that sums these rows adds them to their groups).
-        yield _merged_text(np.zeros(0, np.uint64), extras.shape[0],
-                           np.ascontiguousarray(extras[:, 0]),
-                           np.ascontiguousarray(extras[:, 1:]), np.zeros(1, np.int64),
-                           officer_of, self.agencies, self.lengths, self.names,
-                           category_bytes, offsets, width).tobytes()
+        yield self.streamed_rows_text(extras)
+
+    def streamed_rows_text(self, rows: np.ndarray) -> bytes:
+        """COPY text (CP1252) of rows (packed group, measures) as they are."""
+        category_bytes, offsets, width = self._categories_text(range(1, len(self.keys_by_code)))
+        return _merged_text(np.zeros(0, np.uint64), rows.shape[0],
+                            np.ascontiguousarray(rows[:, 0]), np.ascontiguousarray(rows[:, 1:]),
+                            np.zeros(1, np.int64), np.arange(self.agencies.size),
+                            self.agencies, self.lengths, self.names, category_bytes, offsets,
+                            width).tobytes()
 
     def _categories_text(self, codes) -> tuple[np.ndarray, np.ndarray, int]:
         """The CP1252 bytes of the categories of ``codes`` (numbered from 1 in that order)
@@ -762,12 +834,14 @@ def _nibble(byte):
 
 @numba.njit(nogil=True, cache=True)
 def _part_rows(arr, ends, slots, hashes, agencies, lengths, names, used, parsed):
-    """Parse the COPY text of the SQL part (agency, officer id in hex, year, purpose,
-    category code, four measures) into ``parsed`` (packed group, measures), interning
-    the officers; False if a row does not fit a packed group."""
-    starts = np.zeros(9, np.int64)
-    stops = np.zeros(9, np.int64)
-    values = np.zeros(9, np.int64)
+    """Parse the COPY text of the SQL part (agency, officer id in hex, year, purpose or
+    search type, category code, the measures) into ``parsed`` (packed group, measures),
+    interning the officers; False if a row does not fit a packed group."""
+    measures = parsed.shape[1] - 1
+    fields = 5 + measures
+    starts = np.zeros(fields, np.int64)
+    stops = np.zeros(fields, np.int64)
+    values = np.zeros(fields, np.int64)
     name = np.zeros(names.shape[1], np.uint8)
     start = 0
     for row in range(ends.size):
@@ -776,14 +850,14 @@ def _part_rows(arr, ends, slots, hashes, agencies, lengths, names, used, parsed)
         field_start = start
         for i in range(start, stop + 1):
             if i == stop or arr[i] == 9:
-                if field < 9:
+                if field < fields:
                     starts[field] = field_start
                     stops[field] = i
                 field += 1
                 field_start = i + 1
-        if field != 9:
+        if field != fields:
             return False
-        for field in range(9):
+        for field in range(fields):
             if field != 1:
                 values[field] = _digits_value(arr, starts[field], stops[field])
                 if values[field] < 0:
@@ -806,7 +880,7 @@ def _part_rows(arr, ends, slots, hashes, agencies, lengths, names, used, parsed)
         if officer >= MAX_OFFICERS:
             return False
         parsed[row, 0] = (officer << 19) | (year << 11) | (purpose << 6) | code
-        for measure in range(4):
+        for measure in range(measures):
             parsed[row, 1 + measure] = values[5 + measure]
         start = stop + 1
     return True
@@ -862,7 +936,7 @@ def _row_put(out, position, group, measures, officer_of, agencies, lengths, name
     category = group & CODE_MASK
     position = _escaped_put(out, position + 1, category_bytes, category_offsets[category],
                             category_offsets[category + 1])
-    for measure in range(4):
+    for measure in range(measures.size):
         out[position] = 9
         position = _digits_put(out, position + 1, measures[measure])
     out[position] = 10
@@ -878,7 +952,7 @@ def _merged_text(entries, upto, part_keys, part_measures, position, officer_by_r
     out = np.empty((entries.size + upto - position[0]) * width, np.uint8)
     written = 0
     row = position[0]
-    measures = np.zeros(4, np.int64)
+    measures = np.zeros(part_measures.shape[1], np.int64)
     for index in range(entries.size):
         key = np.int64(entries[index] >> _COUNT_SHIFT)
         while row < upto and part_keys[row] < key:
@@ -889,7 +963,7 @@ def _merged_text(entries, upto, part_keys, part_measures, position, officer_by_r
         measures[:] = 0
         measures[0] = np.int64(entries[index] & _COUNT_FIELD)
         if row < upto and part_keys[row] == key:
-            for measure in range(4):
+            for measure in range(measures.size):
                 measures[measure] += part_measures[row, measure]
             row += 1
         written = _row_put(out, written, key, measures, officer_by_rank, agencies, lengths,
@@ -921,11 +995,16 @@ class _IdMap:
         order = np.argsort(ids, kind="stable")
         self.ids, self.values = ids[order], values[order]
 
-    def values_of(self, ids: np.ndarray) -> np.ndarray:
+    def lookup(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of ``ids`` are known, the values of those)."""
         if self.ids.size == 0:
-            return np.zeros(0, np.int64)
+            return np.zeros(len(ids), bool), np.zeros(0, self.values.dtype)
         positions = np.minimum(np.searchsorted(self.ids, ids), self.ids.size - 1)
-        return self.values[positions[self.ids[positions] == ids]]
+        found = self.ids[positions] == ids
+        return found, self.values[positions[found]]
+
+    def values_of(self, ids: np.ndarray) -> np.ndarray:
+        return self.lookup(ids)[1]
 
 
 def _occurrences(values: np.ndarray, of: np.ndarray) -> np.ndarray:

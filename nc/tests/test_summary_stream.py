@@ -79,7 +79,7 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
         *(stop(number, RALEIGH, "2016-03-03 10:00:00", 2, 1, "0001000", f"U{number}")
           for number in (81, 82, 83, 84)),
     ]
-    if purpose_45:
+    if purpose_45:  # and a search type of 45 on a dirty stop (two drivers)
         stops.append(stop(78, RALEIGH, "2016-03-03 10:00:00", 45, 1, "0000000", "A1"))
     if extra_stop is not None:
         stops.append(extra_stop)
@@ -99,7 +99,8 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
                    (504, 82, 3082, 1, 1, 0, 0, 0, 0, 0, 0),
                    (505, 83, 3083, 1, 1, 0, 0, 0, 0, 0, 0),
                    (506, 83, 3083, 2, 1, 0, 0, 0, 0, 0, 0),
-                   (507, 84, 3084, 1, 1, 0, 0, 0, 0, 0, 0))
+                   (507, 84, 3084, 1, 1, 0, 0, 0, 0, 0, 0),
+                   *([(508, 70, 3070, 45, 1, 0, 0, 0, 0, 0, 0)] if purpose_45 else []))
     nothing = ("0",) * 9
     contraband = tsv((600, 500, 3072, 72, "1", *nothing),
                      (601, 505, 3083, 83, "1", *nothing),
@@ -142,17 +143,19 @@ def test_streamed_counts_equal_the_sql_build(tmp_path, settings):
 def test_the_import_merges_counted_and_sql_rows_or_leaves_it_to_sql(
     tmp_path, settings, caplog, purpose_45, how
 ):
-    """The rows of the dirty stops (searched, two drivers, odd officers and categories,
-    a category only a dirty stop has) are summed into the counted rows by the import, or
-    in SQL when one does not fit; the result equals a plain SQL build either way."""
+    """The rows of the dirty stops (two drivers, odd officers and categories, a category
+    only a dirty stop has) are summed into the counted rows by the import, or in SQL when
+    one does not fit (purpose or search type 45); the result equals a plain SQL build
+    either way, for both officer summaries."""
     settings.IMPORT_MAX_REJECT_SHARE = 0.5
     caplog.set_level("INFO", logger="tsdata.stats.summaries")
     report = nc_import_run(
         zip_path=_tricky_extract(tmp_path / "a.zip", purpose_45=purpose_45), prime=False,
     )
-    merges = [record.getMessage() for record in caplog.records
-              if "nc_officerstopsummary from counts streamed" in record.getMessage()]
-    assert len(merges) == 1 and how in merges[0]
+    for table in ("nc_officerstopsummary", "nc_officersearchtypesummary"):
+        merges = [record.getMessage() for record in caplog.records
+                  if f"{table} from counts streamed" in record.getMessage()]
+        assert len(merges) == 1 and how in merges[0]
     assert OfficerStopSummary.objects.filter(officer_id="Z\\9", category="Q", stops=1,
                                              searches=1).exists()
     assert OfficerStopSummary.objects.filter(officer_id="Y\\8", category="Q8", stops=2,
@@ -202,7 +205,8 @@ def test_high_stop_ids_groups_and_dirty_ids_across_chunks():
                for index, stop_id in enumerate((5_000_001, 5_000_002, 7_000_003, 9_000_000))]
     arr, ends = _block(persons)
     counts.persons_loaded(arr, ends, np.ones(4, bool))
-    arr, ends = _block([b"1\t9000000", b"2\t9000000"])  # SearchID, StopID
+    # SearchID, StopID, PersonID, Type
+    arr, ends = _block([b"1\t9000000\t3\t2", b"2\t9000000\t3\t4"])
     counts.searches_loaded(arr, ends, np.ones(2, bool))
     arr, ends = _block([b"7\t1", b"8\t2", b"9\t2"])  # ContrabandID, SearchID
     counts.contraband_loaded(arr, ends, np.ones(3, bool))
@@ -221,6 +225,24 @@ def test_high_stop_ids_groups_and_dirty_ids_across_chunks():
         b"8\tB\\\\7\t2020\t3\thispanic\t0\t2\t2\t3\n"
     )
     assert b"".join(counts.dirty_ids_text(ids_per_chunk=1_000_000)) == b"7000003\n"
+    # One row per search type of the searched stop (its type in place of the purpose).
+    assert counts.streamed_rows_text(counts.search_type_rows) == (
+        b"8\tB\\\\7\t2020\t2\thispanic\t1\n8\tB\\\\7\t2020\t4\thispanic\t1\n"
+    )
+
+
+def test_a_search_type_beyond_a_packed_group_leaves_that_summary_to_sql():
+    counts = SummaryStream()
+    arr, ends = _block([b"10\t1\tD\t30\tM\tN\tW"])
+    counts.persons_loaded(arr, ends, np.ones(1, bool))
+    arr, ends = _block([b"5\t1\t10\t40"])
+    counts.searches_loaded(arr, ends, np.ones(1, bool))
+    arr, ends = _block([b"1\tRaleigh\t2016-01-01 10:00:00\t1\t1\t0\t0\t0\t0\t0\t0\t0\tA1\tx\ty"])
+    counts.stops_loaded(arr, ends, np.ones(1, bool), np.array([3]))
+    counts.searched_settle(None, "unused", [], [])
+    assert counts.usable and counts.search_type_counts() is None
+    assert b"".join(counts.rows_copy_text()) == (
+        b"3\tA1\t2016\t1\twhite\t1\t0\t0\t0\n3\tA1\t2016\t1\twhite\t0\t1\t0\t0\n")
 
 
 def test_category_key_for_agrees_with_its_sql_case():

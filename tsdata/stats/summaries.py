@@ -111,22 +111,23 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
     ``streamed`` (by table) are counts an import made while loading (see ``STREAMED_INPUT``).
     """
     config = stats_config(state)
+    dirty = table_exists(cursor, source_schema, DIRTY_TABLE)
     with _settings(cursor, BUILD_SETTINGS):
         for template in config.fill_sql:
             arguments = {"state": state, "source_schema": source_schema,
                          "target_schema": target_schema}
             table = _template_split(template)[0]
             counts = (streamed or {}).get(table)
-            if (
-                "{part}" in template and config.split_by and counts is not None
-                and table_exists(cursor, source_schema, DIRTY_TABLE)
-            ):
+            if "{part}" in template and config.split_by and counts is not None and dirty:
                 _streamed_fill_run(cursor, template, counts, **arguments)
             elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
                 with _settings(cursor, config.fill_settings.get(table, {})):
                     _fill_statement_run(cursor, template, part=_every_row, **arguments)
+    if dirty:  # dropped, so that a rerun (after rows were removed) builds all in SQL
+        cursor.execute(sql.SQL("DROP TABLE {}").format(
+            sql.Identifier(source_schema, DIRTY_TABLE)))
     for table in summary_table_names(state):
         cursor.execute(
             sql.SQL("ANALYZE {}.{}").format(sql.Identifier(target_schema), sql.Identifier(table))
@@ -176,7 +177,8 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
     scratch = [sql.Identifier(target_schema, f"{table}_part{index}") for index in range(2)]
 
     def part_fill(part_cursor, index: int) -> None:
-        with _settings(part_cursor, PART_SETTINGS):
+        with _settings(part_cursor, {**PART_SETTINGS,
+                                     **stats_config(state).fill_settings.get(table, {})}):
             _scratch_fill(part_cursor, scratch[index], template, part=parts[index],
                           state=state, source_schema=source_schema,
                           target_schema=target_schema)
@@ -203,8 +205,7 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
 def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: str,
                        source_schema: str, target_schema: str) -> None:
     """Merge the rows the import counted while loading with the template's rows for the
-    values of the split column it did not count; ``summary_dirty`` is dropped, so a rerun
-    (after rows were removed) builds everything in SQL."""
+    values of the split column it did not count (listed in ``summary_dirty``)."""
     started = time.perf_counter()
     _, column, _ = stats_config(state).split_by
     table, columns, _ = _template_split(template)
@@ -216,7 +217,8 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     # stops, 3 % of them dirty: 0.8 s against 1.9 s). The planner then expects ten rows;
     # with materialising and memoizing off it cannot pick a nested loop that would
     # aggregate a grouped subquery once per dirty row.
-    with _settings(cursor, STREAMED_PART_SETTINGS):
+    with _settings(cursor, {**STREAMED_PART_SETTINGS,
+                            **stats_config(state).fill_settings.get(table, {})}):
         _scratch_fill(
             cursor, scratch, template,
             part=lambda expression: sql.SQL(
@@ -238,7 +240,6 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     else:
         how = "merged by the import"
         cursor.execute(sql.SQL("DROP TABLE {}").format(scratch))
-    cursor.execute(sql.SQL("DROP TABLE {}").format(dirty))
     logger.info("%s summaries: %s from counts streamed during the load and SQL for the "
                 "other stops (%.1f s), %s: %d rows in %.1f s", state, table, part_seconds,
                 how, rows, time.perf_counter() - started)
