@@ -157,6 +157,9 @@ FILES: tuple[FileSpec, ...] = (
     ),
 )
 FILE_NAMES = tuple(spec.filename for spec in FILES)
+# The Stop.txt fields the officer summary's counting reads (``nc.summary_stream``):
+# StopDate, Purpose, EngageForce, OfficerId.
+STREAMED_STOP_FIELDS = (2, 3, 8, 12)
 TABLES = tuple(spec.table for spec in FILES)
 SPEC_BY_TABLE = {spec.table: spec for spec in FILES}
 # Tables whose excluded ids cascade to the rows referring to them.
@@ -417,6 +420,11 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
                        + classified.replace("{staging}", STAGING))
         cursor.execute(insert_sql(spec, f"SELECT * FROM {table}").replace("{staging}", STAGING))
         counts.loaded = fast_rows + cursor.rowcount
+        if streamed is not None and spec.table == "nc_stop":
+            columns = ", ".join(_c(index) for index in STREAMED_STOP_FIELDS)
+            cursor.execute(f"SELECT own_key, reason IS NULL, {columns}, agency_id "
+                           f"FROM {table} WHERE own_key IS NOT NULL")
+            streamed.run_guarded(streamed.slow_stops_classified, cursor.fetchall())
         cursor.execute(rejects_sql(spec, f"SELECT * FROM {table}").replace("{staging}", STAGING))
         cursor.execute(f"DROP TABLE {STAGING}.{spec.raw_table}, {table}")
 
@@ -469,8 +477,10 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
                     "nc_search": streamed.searches_loaded,
                     "nc_contraband": streamed.contraband_loaded,
                     "nc_stop": streamed.stops_loaded}.get(spec.table)
-        slow_counting = (streamed.contraband_slow if spec.table == "nc_contraband"
-                         else streamed.lines_slow)
+        # Slow Stop.txt lines are counted once the validation has decided on them
+        # (``_file_load``).
+        slow_counting = {"nc_contraband": streamed.contraband_slow,
+                         "nc_stop": None}.get(spec.table, streamed.lines_slow)
     # The counting runs on its own thread while the next block is copied, in file order
     # with one connection (any order is fine: see ``fast_copy``'s ``more_loaders``); at
     # most a few blocks wait for it (memory stays bounded if it falls behind).
@@ -502,7 +512,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
 
         def slow_sink(lines: list[tuple[int, bytes]]) -> None:
             prepare()
-            if observer is not None:
+            if observer is not None and slow_counting is not None:
                 observe(slow_counting, spec.stop_field, lines)
             data = b"".join(b"%d\x01%s\n" % (number, line) for number, line in lines)
             with connection.cursor() as cursor:

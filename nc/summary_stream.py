@@ -450,6 +450,40 @@ class SummaryStream:
         if listed:
             self._searched.append(*(array[:listed] for array in searched))
 
+    def slow_stops_classified(self, rows: list[tuple]) -> None:
+        """Stop.txt lines that went through the validation in SQL, once it has decided:
+        rows of (stop id, loaded?, date, purpose, engage force, officer id, agency id),
+        the fields as loaded (trimmed). A stop id on a line that was not loaded is left
+        to SQL (the reconciliation removes its people); a loaded stop is counted like one
+        from the fast path. (These stop ids were not flagged during the load: a stop id
+        that is also on a counted line turns the counts off.)"""
+        if not rows:
+            return
+        ids = np.array([row[0] for row in rows], np.int64)
+        if not self._state_reach(ids):
+            return
+        if (self.state[ids] & COUNTED).any():
+            self.usable = False  # also on a line of the fast path
+            return
+        lines, agency_ids, left = [], [], [row[0] for row in rows if not row[1]]
+        for stop_id, loaded, date, purpose, engage, officer, agency_id in rows:
+            if not loaded or agency_id is None:
+                continue  # no agency: no summary row, in SQL either
+            try:
+                officer_bytes = officer.encode("cp1252")
+            except UnicodeEncodeError:
+                left.append(stop_id)
+                continue
+            lines.append(b"%d\t\t%s\t%s\t\t\t\t\t%s\t\t\t\t%s" % (
+                stop_id, date.encode("ascii"), purpose.encode("ascii"), engage.encode("ascii"),
+                officer_bytes))
+            agency_ids.append(agency_id)
+        _flag_set(self.state, np.array(left, np.int64), DIRTY)
+        if lines:
+            arr = np.frombuffer(b"\n".join(lines) + b"\n", np.uint8)
+            self.stops_loaded(arr, np.flatnonzero(arr == 10), np.ones(len(lines), bool),
+                              np.array(agency_ids, np.int64))
+
     def _officers_allocate(self, capacity: int) -> None:
         self.slots = np.zeros(capacity * 2, np.int64)
         self.hashes = np.zeros(capacity * 2, np.uint64)

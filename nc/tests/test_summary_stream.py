@@ -43,7 +43,7 @@ def _imported_equals_sql_rebuild(report) -> None:
     assert _summaries() == imported
 
 
-def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
+def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stops=(), extra_people=(),
                     purpose_45=True):
     """Simple stops with odd officers and categories, plus every kind of dirty stop (a
     purpose beyond 31 does not fit the import's merge, which leaves the sum to SQL)."""
@@ -81,8 +81,7 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
     ]
     if purpose_45:  # and a search type of 45 on a dirty stop (two drivers)
         stops.append(stop(78, RALEIGH, "2016-03-03 10:00:00", 45, 1, "0000000", "A1"))
-    if extra_stop is not None:
-        stops.append(extra_stop)
+    stops += extra_stops
     people += [
         (3070, 70, "D", 30, "M", "N", "W"), (3071, 70, "D", 31, "F", "H", "W"),
         (3072, 72, "D", 30, "M", "N", "B"), (3073, 73, " D ", 30, "M", "N", "B"),
@@ -91,6 +90,7 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stop=None,
         (3078, 78, "D", 30, "M", "N", "W"), (3079, 79, "D", 30, "M", "N", "Q"),
         (3080, 80, "D", 30, "M", "N", "Q8"), (3180, 80, "D", 30, "M", "N", "Q8"),
         *((3000 + number, number, "D", 30, "M", "N", "B") for number in (81, 82, 83, 84)),
+        *extra_people,
     ]
     searches = tsv((500, 72, 3072, 1, 1, 0, 0, 0, 0, 0, 0),
                    (501, 72, 3072, 3, 1, 0, 0, 0, 0, 0, 0),
@@ -169,10 +169,27 @@ def test_a_stop_id_on_a_slow_line_and_a_loaded_line_is_left_to_sql(tmp_path, set
     settings.IMPORT_MAX_REJECT_SHARE = 0.5
     report = nc_import_run(
         zip_path=_tricky_extract(tmp_path / "a.zip",
-                                 extra_stop=stop(1, RALEIGH, "2016-02-30 10:00:00")),
+                                 extra_stops=[stop(1, RALEIGH, "2016-02-30 10:00:00")]),
         prime=False,
     )
     assert Stop.objects.filter(stop_id=1).exists() and not Person.objects.filter(stop_id=1)
+    _imported_equals_sql_rebuild(report)
+
+
+def test_a_stop_id_on_two_slow_lines_one_rejected_is_left_to_sql(tmp_path, settings):
+    """Stop 90 is loaded from a slow line (padded agency name), and its id is also on a
+    rejected line: the rejection removes stop 90's people, so it has no summary row."""
+    settings.IMPORT_MAX_REJECT_SHARE = 0.5
+    report = nc_import_run(
+        zip_path=_tricky_extract(tmp_path / "a.zip", extra_stops=[
+            stop(90, f"{RALEIGH}  ", "2016-03-03 10:00:00", 2, 1, "0000000", "U90"),
+            stop(90, RALEIGH, "2016-02-30 10:00:00", 2, 1, "0000000", "U90"),
+        ], extra_people=[(3090, 90, "D", 30, "M", "N", "B")]),
+        prime=False,
+    )
+    assert any(STREAMED_NOTE in note for note in report.notes)
+    assert Stop.objects.filter(stop_id=90).exists() and not Person.objects.filter(stop_id=90)
+    assert not OfficerStopSummary.objects.filter(officer_id="U90").exists()
     _imported_equals_sql_rebuild(report)
 
 
