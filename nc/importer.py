@@ -421,12 +421,26 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
         cursor.execute(insert_sql(spec, f"SELECT * FROM {table}").replace("{staging}", STAGING))
         counts.loaded = fast_rows + cursor.rowcount
         if streamed is not None and spec.table == "nc_stop":
-            columns = ", ".join(_c(index) for index in STREAMED_STOP_FIELDS)
-            cursor.execute(f"SELECT own_key, reason IS NULL, {columns}, agency_id "
-                           f"FROM {table} WHERE own_key IS NOT NULL")
-            streamed.run_guarded(streamed.slow_stops_classified, cursor.fetchall())
+            chunks = _classified_stops(conn, table)
+            try:
+                streamed.run_guarded(streamed.slow_stops_classified, chunks)
+            finally:
+                chunks.close()  # its server-side cursor too, if the counting stopped early
         cursor.execute(rejects_sql(spec, f"SELECT * FROM {table}").replace("{staging}", STAGING))
         cursor.execute(f"DROP TABLE {STAGING}.{spec.raw_table}, {table}")
+
+
+def _classified_stops(conn, table: str, rows_per_chunk: int = 20_000):
+    """The classified slow Stop.txt lines with a stop id, for the officer counts: chunks
+    of (stop id, loaded?, the fields they read, agency id), through a server-side cursor
+    (a million slow lines would otherwise be a few hundred MB of Python objects)."""
+    columns = ", ".join(_c(index) for index in STREAMED_STOP_FIELDS)
+    with conn.cursor(name="classified_stops", withhold=True) as cursor:
+        cursor.itersize = rows_per_chunk
+        cursor.execute(f"SELECT own_key, reason IS NULL, {columns}, agency_id "
+                       f"FROM {table} WHERE own_key IS NOT NULL")
+        while rows := cursor.fetchmany(rows_per_chunk):
+            yield rows
 
 
 def _slow_agency_names(conn) -> set[str]:

@@ -450,20 +450,24 @@ class SummaryStream:
         if listed:
             self._searched.append(*(array[:listed] for array in searched))
 
-    def slow_stops_classified(self, rows: list[tuple]) -> None:
+    def slow_stops_classified(self, chunks: Iterable[list[tuple]]) -> None:
         """Stop.txt lines that went through the validation in SQL, once it has decided:
-        rows of (stop id, loaded?, date, purpose, engage force, officer id, agency id),
-        the fields as loaded (trimmed). A stop id on a line that was not loaded is left
-        to SQL (the reconciliation removes its people); a loaded stop is counted like one
-        from the fast path. (These stop ids were not flagged during the load: a stop id
-        that is also on a counted line turns the counts off.)"""
-        if not rows:
-            return
+        chunks of rows of (stop id, loaded?, date, purpose, engage force, officer id,
+        agency id), the fields as loaded (trimmed). A stop id on a line that was not
+        loaded is left to SQL (the reconciliation removes its people); a loaded stop is
+        counted like one from the fast path. (These stop ids were not flagged during the
+        load: a stop id that is also on a counted line turns the counts off.)"""
+        for rows in chunks:
+            if not self.usable:
+                return
+            self._slow_stops_count(rows)
+
+    def _slow_stops_count(self, rows: list[tuple]) -> None:
         ids = np.array([row[0] for row in rows], np.int64)
         if not self._state_reach(ids):
             return
         if (self.state[ids] & COUNTED).any():
-            self.usable = False  # also on a line of the fast path
+            self.usable = False  # also on a counted line
             return
         lines, agency_ids, left = [], [], [row[0] for row in rows if not row[1]]
         for stop_id, loaded, date, purpose, engage, officer, agency_id in rows:
