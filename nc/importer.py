@@ -624,6 +624,8 @@ def files_copy_and_insert(
         ]
         for future in futures:
             future.result()
+    for conn in connections:
+        staging.connection_release(conn)
     return agencies.shp_id
 
 
@@ -649,6 +651,7 @@ def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:
             raise
         for future in stop_keys:
             future.result()
+    staging.connection_release(keys_conn)
 
 
 def _searched_settle(staging: StagingImport, streamed: SummaryStream,

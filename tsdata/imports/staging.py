@@ -333,6 +333,12 @@ class StagingImport:
         self.extra_connections.append(extra)
         return extra
 
+    def connection_release(self, conn) -> None:
+        """Close an extra connection that is done (an idle backend still holds memory)."""
+        if conn in self.extra_connections:
+            self.extra_connections.remove(conn)
+        conn.close()
+
     def expect_rows(self, table: str, count: int) -> None:
         """Record how many rows ``table`` must hold before the swap (checked exactly)."""
         self._expected_counts[table] = count
@@ -724,6 +730,7 @@ class StagingImport:
                         )
             finally:
                 dropped.result()
+        self.connection_release(drop_conn)
         with self.conn.cursor() as cursor:
             for statement, params in self._after_swap_statements:
                 cursor.execute(statement, params)
@@ -763,6 +770,7 @@ class StagingImport:
                 raise
             for future in helper:
                 future.result()
+        self.connection_release(steps_conn)
         self.foreign_keys_settle(fallback_tracked if fallback else None)
         if rows_removed:
             self.read_results.clear()  # read before rows were removed
