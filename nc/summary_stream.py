@@ -33,7 +33,7 @@ import numba
 import numpy as np
 from psycopg2 import errors, sql
 
-from tsdata.imports.fastpath import _fnv
+from tsdata.imports.fastpath import IS_WHITESPACE, _fnv
 from tsdata.imports.staging import BytesIterReader
 from tsdata.stats.registry import stats_config
 from tsdata.stats.summaries import DIRTY_TABLE, dirty_table_create
@@ -71,7 +71,8 @@ _TRIM = b" \n\x0b\x0c\xa0"  # what the validation in SQL trims (importer.TRIM_BY
 
 @numba.njit(nogil=True, cache=True)
 def _bounds(arr, ends, keep, fields):
-    """(starts, stops) of the wanted ``fields`` (ascending indexes) of the kept lines."""
+    """(starts, stops) of the wanted ``fields`` (ascending indexes) of the kept lines,
+    without the whitespace the load trims (``fastpath._screen``)."""
     count = 0
     for line in range(ends.size):
         if keep[line]:
@@ -89,8 +90,13 @@ def _bounds(arr, ends, keep, fields):
             for i in range(start, stop + 1):
                 if i == stop or arr[i] == 9:
                     if wanted < fields.size and field == fields[wanted]:
-                        starts[row, wanted] = field_start
-                        stops[row, wanted] = i
+                        first, after = field_start, i
+                        while first < after and IS_WHITESPACE[arr[first]]:
+                            first += 1
+                        while after > first and IS_WHITESPACE[arr[after - 1]]:
+                            after -= 1
+                        starts[row, wanted] = first
+                        stops[row, wanted] = after
                         wanted += 1
                     field += 1
                     field_start = i + 1

@@ -105,15 +105,16 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stops=(), extr
     contraband = tsv((600, 500, 3072, 72, "1", *nothing),
                      (601, 505, 3083, 83, "1", *nothing),
                      (602, 506, 3083, 83, "2", *nothing),
-                     (603, 504, 3082, 82, " 1", *nothing),
+                     (603, 504, 3082, 82, "1", *nothing, "SPURIOUS"),  # slow, loaded
                      (604, 507, 3076, 84, "1", *nothing))
     return zip_write(path, {"Stop.txt": tsv(*stops), "PERSON.txt": tsv(*people),
                             "Search.txt": searches, "Contraband.txt": contraband})
 
 
 def test_streamed_counts_equal_the_sql_build(tmp_path, settings):
-    """First import (names resolved up front), then one where a new agency name and a
-    padded name take the slow path: both streamed, both equal to a plain SQL rebuild."""
+    """First import (names resolved up front), then one where a new agency name takes
+    the slow path (a padded one is trimmed on the way): both streamed, both equal to a
+    plain SQL rebuild."""
     settings.IMPORT_MAX_REJECT_SHARE = 0.5
     report = nc_import_run(zip_path=_tricky_extract(tmp_path / "a.zip"), prime=False)
     assert any(STREAMED_NOTE in note for note in report.notes)
@@ -177,12 +178,12 @@ def test_a_stop_id_on_a_slow_line_and_a_loaded_line_is_left_to_sql(tmp_path, set
 
 
 def test_a_stop_id_on_two_slow_lines_one_rejected_is_left_to_sql(tmp_path, settings):
-    """Stop 90 is loaded from a slow line (padded agency name), and its id is also on a
-    rejected line: the rejection removes stop 90's people, so it has no summary row."""
+    """Stop 90 is loaded from a slow line (an extra field, truncated), and its id is also
+    on a rejected line: the rejection removes stop 90's people, so it has no summary row."""
     settings.IMPORT_MAX_REJECT_SHARE = 0.5
     report = nc_import_run(
         zip_path=_tricky_extract(tmp_path / "a.zip", extra_stops=[
-            stop(90, f"{RALEIGH}  ", "2016-03-03 10:00:00", 2, 1, "0000000", "U90"),
+            (*stop(90, RALEIGH, "2016-03-03 10:00:00", 2, 1, "0000000", "U90"), "SPURIOUS"),
             stop(90, RALEIGH, "2016-02-30 10:00:00", 2, 1, "0000000", "U90"),
         ], extra_people=[(3090, 90, "D", 30, "M", "N", "B")]),
         prime=False,

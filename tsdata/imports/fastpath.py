@@ -1,8 +1,9 @@
 """Fast path for delimited text: well-formed lines go straight into a typed ``COPY``.
 
 Per megabyte of input, one compiled pass (numba) finds the lines that cannot be sent to
-a typed ``COPY`` as they are (wrong number of fields, padded fields, empty non-text
-fields, characters a column does not allow); those and any
+a typed ``COPY`` (wrong number of fields, empty non-text fields, characters a column
+does not allow, inside the field's whitespace padding, which is trimmed on the way like
+the validation in SQL trims it); those and any
 line PostgreSQL refuses (its error names the line; the block is resent without it) go
 to the slow path: the raw-lines table, where SQL classifies them (reject with reason,
 or load after trimming/truncation). Everything else is parsed only by PostgreSQL's
@@ -29,8 +30,8 @@ from tsdata.imports.report import Progress
 
 # Whitespace Python's str.strip() removes that can occur in CP1252 text (not the tab).
 WHITESPACE = (32, 11, 12, 160)
-_IS_SPACE = np.zeros(256, dtype=np.bool_)
-_IS_SPACE[list(WHITESPACE)] = True
+IS_WHITESPACE = np.zeros(256, dtype=np.bool_)  # by byte: trimmed from both ends of a field
+IS_WHITESPACE[list(WHITESPACE)] = True
 MAX_RETRIES_PER_BLOCK = 64
 _LINE_RE = re.compile(r"line (\d+)")
 
@@ -128,46 +129,57 @@ def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
             non_text: np.ndarray, is_space: np.ndarray, key_field: int,
             key_hashes: np.ndarray, key_offsets: np.ndarray, key_bytes: np.ndarray,
             key_ids: np.ndarray, date_field: int, min_year: int,
-            exempt_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """One pass over a block of complete lines: (slow per line, looked-up id per line).
+            exempt_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over a block of complete lines: (slow per line, looked-up id per line,
+    padded per line).
 
-    A line is slow when it has the wrong number of fields, a field padded with
-    whitespace, an empty non-text field, or a byte its column does not allow. With a
-    ``key_field`` (>= 0) its value is looked up among the keys (sorted FNV-1a hashes,
-    verified byte for byte) and a line whose value is not a key is slow too; with a
-    ``date_field`` a line whose date is not in an accepted shape (:func:`_date_ok`) or whose
-    year is before ``min_year`` is slow unless its id is ``exempt_id`` (the validation in
-    SQL then decides). Compiled by numba: a byte
-    loop in Python would be a hundred times slower, and the vectorised numpy equivalent
-    needs a dozen passes with per-byte int64 temporaries.
+    Each field is taken without its leading and trailing whitespace (``is_space``), as
+    the validation in SQL trims it; a line with such padding is marked ``padded`` (its
+    fields are trimmed when it is copied, ``_lines_select``). A line is slow when it has
+    the wrong number of fields, an empty non-text field, or a byte its column does not
+    allow (whitespace inside a non-text value included). With a ``key_field`` (>= 0) its
+    value is looked up among the keys (sorted FNV-1a hashes, verified byte for byte) and
+    a line whose value is not a key is slow too; with a ``date_field`` a line whose date
+    is not in an accepted shape (:func:`_date_ok`) or whose year is before ``min_year``
+    is slow unless its id is ``exempt_id`` (the validation in SQL then decides).
+    Compiled by numba: a byte loop in Python would be a hundred times slower, and the
+    vectorised numpy equivalent needs a dozen passes with per-byte int64 temporaries.
     """
     slow = np.zeros(line_count, np.bool_)
     ids = np.full(line_count, -1, np.int64)
+    padded = np.zeros(line_count, np.bool_)
     line = 0
     field = 0
-    field_start = 0
     key_start = 0
     key_stop = 0
     year = 0
-    empty = True  # nothing yet in the current field
+    content_start = -1  # first byte of the field's value (-1: none yet)
+    content_stop = 0  # after its last byte
+    trailing = False  # whitespace after the value so far
+    trailing_bad = False  # ... that the column would not allow inside the value
     bad = False
+    line_padded = False
     last = width - 1
     for i in range(arr.size):
         byte = arr[i]
         if byte == 9 or byte == 10:
-            if empty and field < width and non_text[field]:
-                bad = True
+            start, stop = content_start, content_stop
+            if start < 0:
+                start = stop = i
+                if field < width and non_text[field]:
+                    bad = True
+            if trailing:
+                line_padded = True
             if field == key_field:
-                key_start, key_stop = field_start, i
+                key_start, key_stop = start, stop
             elif field == date_field:
-                if _date_ok(arr, field_start, i):
-                    year = ((arr[field_start] - 48) * 1000 + (arr[field_start + 1] - 48) * 100
-                            + (arr[field_start + 2] - 48) * 10 + arr[field_start + 3] - 48)
+                if _date_ok(arr, start, stop):
+                    year = ((arr[start] - 48) * 1000 + (arr[start + 1] - 48) * 100
+                            + (arr[start + 2] - 48) * 10 + arr[start + 3] - 48)
                 else:
                     bad = True
             if byte == 9:
                 field += 1
-                field_start = i + 1
             else:
                 if not bad and field == last and key_field >= 0:
                     ids[line] = _key_find(arr, key_start, key_stop, key_hashes, key_offsets,
@@ -177,21 +189,33 @@ def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
                     bad = True
                 if bad or field != last:
                     slow[line] = True
+                padded[line] = line_padded
                 line += 1
                 field = 0
-                field_start = i + 1
                 bad = False
+                line_padded = False
                 year = 0
-            empty = True
+            content_start = -1
+            trailing = False
+            trailing_bad = False
+        elif is_space[byte]:
+            if content_start < 0:
+                line_padded = True  # leading
+            else:
+                trailing = True
+                if not allowed[field if field < last else last, byte]:
+                    trailing_bad = True
         else:
-            if is_space[byte]:
-                after = arr[i + 1]  # a block always ends with a newline
-                if empty or after == 9 or after == 10:
-                    bad = True
+            if content_start < 0:
+                content_start = i
+            elif trailing_bad:
+                bad = True  # whitespace inside a value its column does not allow
+            trailing = False
+            trailing_bad = False
             if not allowed[field if field < last else last, byte]:
                 bad = True
-            empty = False
-    return slow, ids
+            content_stop = i + 1
+    return slow, ids, padded
 
 
 @numba.njit(nogil=True, cache=True)
@@ -229,8 +253,9 @@ def _field_hashes(arr: np.ndarray, line_count: int, field_index: int,
 
 @numba.njit(nogil=True, cache=True)
 def _lines_select(arr: np.ndarray, ends: np.ndarray, keep: np.ndarray, ids: np.ndarray,
-                  append_ids: bool) -> np.ndarray:
-    """The kept lines of a block, each with ``\t<id>`` before its newline if asked."""
+                  append_ids: bool, padded: np.ndarray, is_space: np.ndarray) -> np.ndarray:
+    """The kept lines of a block, each with ``\t<id>`` before its newline if asked; the
+    fields of ``padded`` lines without their leading and trailing whitespace."""
     size = 0
     start = 0
     for line in range(ends.size):
@@ -244,9 +269,25 @@ def _lines_select(arr: np.ndarray, ends: np.ndarray, keep: np.ndarray, ids: np.n
     for line in range(ends.size):
         stop = ends[line]
         if keep[line]:
-            length = stop - start
-            out[position:position + length] = arr[start:stop]
-            position += length
+            if padded[line]:
+                field_start = start
+                for i in range(start, stop + 1):
+                    if i == stop or arr[i] == 9:
+                        first, after = field_start, i
+                        while first < after and is_space[arr[first]]:
+                            first += 1
+                        while after > first and is_space[arr[after - 1]]:
+                            after -= 1
+                        out[position:position + after - first] = arr[first:after]
+                        position += after - first
+                        if i < stop:
+                            out[position] = 9
+                            position += 1
+                        field_start = i + 1
+            else:
+                length = stop - start
+                out[position:position + length] = arr[start:stop]
+                position += length
             if append_ids:
                 out[position] = 9
                 position += 1
@@ -303,11 +344,11 @@ _NO_LOOKUP = (np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(1, np.uint
 def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray,
                allowed: np.ndarray, lookup: KeyLookup | None = None,
                ) -> tuple[np.ndarray, np.ndarray]:
-    """(slow, ids) per line (``ends`` = newline positions); see :func:`_screen`."""
+    """(slow, ids, padded) per line (``ends`` = newline positions); see :func:`_screen`."""
     if lookup is None:
-        return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE, -1, *_NO_LOOKUP,
+        return _screen(arr, len(ends), width, allowed, non_text, IS_WHITESPACE, -1, *_NO_LOOKUP,
                        -1, 0, -1)
-    return _screen(arr, len(ends), width, allowed, non_text, _IS_SPACE, lookup.field,
+    return _screen(arr, len(ends), width, allowed, non_text, IS_WHITESPACE, lookup.field,
                    *lookup.arrays, lookup.date_field, lookup.min_year,
                    lookup.exempt_id)
 
@@ -380,12 +421,12 @@ def fast_copy(
             for block in _clean_blocks(stream, result):
                 arr = np.frombuffer(block, dtype=np.uint8)
                 ends = np.flatnonzero(arr == 10)
-                slow, ids = _slow_mask(arr, ends, width, non_text, allowed, lookup)
+                slow, ids, padded = _slow_mask(arr, ends, width, non_text, allowed, lookup)
                 line_numbers = line_base + 1 + np.arange(len(ends))
                 line_base += len(ends)
                 if progress is not None:
                     progress.update(len(block), len(ends))
-                blocks.put((block, arr, ends, slow, ids, line_numbers))
+                blocks.put((block, arr, ends, slow, ids, padded, line_numbers))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
             failure.append(exc)
         finally:
@@ -401,7 +442,7 @@ def fast_copy(
                 _block_load(*item, lookup is not None, loader.copy_block, loader.slow_sink,
                             partial)
                 if on_loaded is not None:
-                    block, arr, ends, slow, ids, _ = item
+                    block, arr, ends, slow, ids, _, _ = item
                     on_loaded(arr, ends, ~slow, ids)
             if not failure:
                 blocks.put(None)  # the end, for the other loaders
@@ -455,16 +496,17 @@ def _clean_blocks(stream: BinaryIO, result: FastCopyResult):
             yield block
 
 
-def _block_load(block, arr, ends, slow, ids, line_numbers, append_ids, copy_block,
+def _block_load(block, arr, ends, slow, ids, padded, line_numbers, append_ids, copy_block,
                 slow_sink, result) -> None:
     for _ in range(MAX_RETRIES_PER_BLOCK):
         fast = ~slow
         if not fast.any():
             break
-        if fast.all() and not append_ids:
+        if fast.all() and not append_ids and not padded.any():
             data = block
         else:
-            data = _lines_select(arr, ends, fast, ids, append_ids).tobytes()
+            data = _lines_select(arr, ends, fast, ids, append_ids, padded,
+                                 IS_WHITESPACE).tobytes()
         try:
             rows = copy_block(data.replace(b"\\", b"\\\\"))
         except (psycopg2.DataError, psycopg2.IntegrityError) as exc:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from nc.importer import DATE_SHAPES
 from tsdata.imports.fastpath import (
+    IS_WHITESPACE,
     WHITESPACE,
     BlockLoader,
     KeyLookup,
@@ -34,13 +35,12 @@ def reference_slow(line: bytes) -> bool:
     fields = line.split(b"\t")
     if len(fields) != WIDTH:
         return True
-    for index, value in enumerate(fields):
+    for index, raw in enumerate(fields):
+        value = raw.strip(bytes(WHITESPACE))
         if not value:
             if NON_TEXT[index]:
                 return True
             continue
-        if value[0] in WHITESPACE or value[-1] in WHITESPACE:
-            return True
         allowed = CHARSETS[index]
         if allowed is not None and any(byte not in allowed for byte in value):
             return True
@@ -55,14 +55,24 @@ def screen(lines: list[bytes]) -> list[bool]:
     return _slow_mask(arr, ends, WIDTH, np.array(NON_TEXT), allowed)[0].tolist()
 
 
+def trimmed_copy(lines: list[bytes]) -> bytes:
+    """What the fast path sends to COPY for ``lines`` (the fast ones)."""
+    block = b"".join(line + b"\n" for line in lines)
+    arr = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    slow, ids, padded = _slow_mask(arr, ends, WIDTH, np.array(NON_TEXT),
+                                   charset_table(WIDTH, CHARSETS))
+    return _lines_select(arr, ends, ~slow, ids, False, padded, IS_WHITESPACE).tobytes()
+
+
 def test_screen_examples() -> None:
     lines = [
         b"12\tSome Agency\t1\t2.5",  # fine
         b"12\t\t0\t",  # empty text field: fine; empty float: slow
         b"12\tSome Agency\t1",  # too few fields
         b"12\tSome Agency\t1\t2.5\textra",  # too many fields
-        b" 12\tSome Agency\t1\t2.5",  # padded id
-        b"12\tSome Agency \t1\t2.5",  # padded text
+        b" 12\tSome Agency\t1\t2.5",  # padded id: trimmed
+        b"12\tSome Agency \t1\t2.5",  # padded text: trimmed
         b"12\tSome \xa0Agency\t1\t2.5",  # inner NBSP in text: fine
         b"+12\tSome Agency\t1\t2.5",  # sign in an id
         b"12\tSome Agency\tt\t2.5",  # 't' is not a 0/1 flag
@@ -70,8 +80,32 @@ def test_screen_examples() -> None:
         b"",  # blank line
     ]
     assert screen(lines) == [
-        False, True, True, True, True, True, False, True, True, False, True,
+        False, True, True, True, False, False, False, True, True, False, True,
     ]
+
+
+def test_padded_fields_are_trimmed_on_the_way():
+    lines = [
+        b" 12 \t\xa0Some  Agency \t1\x0b\t 2.5",  # every field padded; inner spaces kept
+        b"13\tAgency\t0\t1e5",  # not padded: as it is
+        b"1 4\tAgency\t0\t1",  # a space inside an id: slow
+        b"15\t  \t1\t3",  # a text field of whitespace only: empty
+    ]
+    assert screen(lines) == [False, False, True, False]
+    assert trimmed_copy(lines) == (b"12\tSome  Agency\t1\t2.5\n13\tAgency\t0\t1e5\n"
+                                   b"15\t\t1\t3\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(list(b"0123456789 \t.\xa0\x0bAb")), max_size=14)
+                .map(bytes), min_size=1, max_size=20))
+def test_trimmed_copy_matches_reference(lines: list[bytes]) -> None:
+    """The fast lines as COPY gets them: every field stripped of its padding."""
+    expected = b"".join(
+        b"\t".join(field.strip(bytes(WHITESPACE)) for field in line.split(b"\t")) + b"\n"
+        for line in lines if not reference_slow(line)
+    )
+    assert trimmed_copy(lines) == expected
 
 
 FIELD_BYTES = st.sampled_from(list(b"0123456789 \t.-+eEtAb\xa0\x0b\x0c"))
@@ -95,8 +129,8 @@ def lookup_screen(lines: list[bytes], lookup: KeyLookup) -> tuple[list[bool], li
     block = b"".join(line + b"\n" for line in lines)
     arr = np.frombuffer(block, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
-    slow, ids = _slow_mask(arr, ends, STOP_WIDTH, np.array([True, False, True]),
-                           charset_table(STOP_WIDTH, STOP_CHARSETS), lookup)
+    slow, ids, _ = _slow_mask(arr, ends, STOP_WIDTH, np.array([True, False, True]),
+                              charset_table(STOP_WIDTH, STOP_CHARSETS), lookup)
     return slow.tolist(), ids.tolist()
 
 
@@ -119,7 +153,8 @@ def test_lookup_and_cutoff() -> None:
     kept = _lines_select(np.frombuffer(b"".join(x + b"\n" for x in lines), np.uint8),
                          np.flatnonzero(np.frombuffer(b"".join(x + b"\n" for x in lines),
                                                       np.uint8) == 10),
-                         ~np.array(slow), np.array(ids), True).tobytes()
+                         ~np.array(slow), np.array(ids), True, np.zeros(len(slow), bool),
+                         IS_WHITESPACE).tobytes()
     assert kept == (b"1\tRaleigh PD\t2019-11-10 21:26:49.000\t7\n"
                     b"2\tCaf\xe9 PD\t2002-01-01\t12\n"
                     b"6\tNC State Highway Patrol\t2001-12-31\t3\n")
@@ -134,9 +169,11 @@ def test_lookup_and_cutoff() -> None:
 ))
 def test_date_shapes_match_sql_rules(date: str) -> None:
     """The compiled date check accepts exactly the shapes and ranges the SQL validation
-    accepts (days beyond the month's end are left to PostgreSQL, which refuses them)."""
+    accepts, after trimming (days beyond the month's end are left to PostgreSQL, which
+    refuses them)."""
     lookup = KeyLookup(field=1, ids={b"PD": 1}, date_field=2, min_year=0)
     slow, _ = lookup_screen([b"1\tPD\t" + date.encode()], lookup)
+    date = date.strip(" ")  # both paths trim the field first
     digits_as_nine = "".join("9" if ch.isdigit() else ch for ch in date)
     shape_ok = digits_as_nine in DATE_SHAPES
 
