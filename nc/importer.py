@@ -25,7 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from nc.summary_stream import SummaryStream
+from nc.summary_stream import AgencyStopCounts, SummaryStream
 from tsdata.imports import fastpath
 from tsdata.imports.fastpath import BlockLoader, KeyLookup, fast_copy
 from tsdata.imports.inflate import zip_member_open
@@ -606,7 +606,10 @@ def files_copy_and_insert(
         if specs[0].table == "nc_stop" and streamed is not None and streamed.usable:
             with report.phase("store uncounted stop ids"):
                 uncounted = streamed.dirty_store(conn, STAGING)
-            staging.step_inputs[STREAMED_INPUT] = {"nc_officerstopsummary": streamed}
+            staging.step_inputs[STREAMED_INPUT] = {
+                "nc_officerstopsummary": streamed,
+                "nc_stopsummary": AgencyStopCounts(streamed),
+            }
             report.notes.append(f"officer summary: {streamed.groups_counted():,} rows "
                                 f"counted while loading ({uncounted:,} stop ids left to SQL)")
         if specs[0].table != "nc_stop":

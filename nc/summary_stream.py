@@ -331,6 +331,19 @@ class SearchTypeCounts:
                         [self.stream.streamed_rows_text(self.stream.search_type_rows)])
 
 
+class AgencyStopCounts:
+    """The agency stop summary, summed from the officer rows the import merged
+    (``StreamedTable``); None from ``table_fill`` when SQL merged them instead."""
+
+    def __init__(self, stream: SummaryStream) -> None:
+        self.stream = stream
+
+    def table_fill(self, cursor, target: sql.Identifier) -> int | None:
+        if self.stream.agency_rows_text is None:
+            return None
+        return _copy_in(cursor, target, [self.stream.agency_rows_text])
+
+
 class SummaryStream:
     """Counts of the simple stops of one NC import (see the module docstring).
 
@@ -365,6 +378,8 @@ class SummaryStream:
         # searches, for the officer search-type summary; None if a type does not fit.
         self.search_type_rows: np.ndarray | None = None
         self._groups_consumed = False
+        # COPY text of the agency stop summary, once the officer rows are merged.
+        self.agency_rows_text: bytes | None = None
 
     # ---- per-stop state ----------------------------------------------------------------
     def _state_reach(self, stop_ids: np.ndarray) -> bool:
@@ -739,6 +754,18 @@ class SummaryStream:
             yield _merged_text(chunk, upto, part_keys, part_measures, position, order,
                                self.agencies, self.lengths, self.names, category_bytes,
                                offsets, width).tobytes()
+        if groups:
+            # The agency summary is the sum of these rows over the officers of an agency
+            # (the same sum as its SQL template, ``StateStats.fill_sql``).
+            cells = np.zeros((1 << 19, 4), np.int64)  # (year, purpose, category) of one agency
+            arguments = (entries, part_keys, part_measures, order, self.agencies, cells)
+            rows = _agency_sums(*arguments, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                np.zeros((0, 4), np.int64))
+            agency_ids, agency_cells = np.zeros(rows, np.int64), np.zeros(rows, np.int64)
+            sums = np.zeros((rows, 4), np.int64)
+            _agency_sums(*arguments, agency_ids, agency_cells, sums)
+            self.agency_rows_text = _agency_text(agency_ids, agency_cells, sums, category_bytes,
+                                                 offsets, width).tobytes()
 
     def dirty_ids_text(self, ids_per_chunk: int = 1 << 22) -> Iterator[bytes]:
         """The dirty stop ids as COPY text, in chunks."""
@@ -1019,6 +1046,81 @@ def _merged_text(entries, upto, part_keys, part_measures, position, officer_by_r
         row += 1
     position[0] = row
     return out[:written]
+
+
+@numba.njit(nogil=True, cache=True)
+def _agency_sums(entries, part_keys, part_measures, officer_by_rank, agencies, cells,
+                 out_agencies, out_cells, out_sums):
+    """Sum the merged officer rows (sorted ``entries`` and part rows, as ``_merged_text``
+    writes them) per agency and (year, purpose, category rank) cell, in primary-key
+    order. With empty outputs only counts the rows; returns how many there are."""
+    touched = np.zeros(cells.shape[0], np.int64)
+    seen = np.zeros(cells.shape[0], np.bool_)
+    rows = 0
+    i = 0
+    j = 0
+    while i < entries.size or j < part_keys.size:
+        agency = np.int64(1) << 62
+        if i < entries.size:
+            agency = agencies[officer_by_rank[np.int64(entries[i] >> _COUNT_SHIFT) >> 19]]
+        if j < part_keys.size:
+            agency = min(agency, agencies[officer_by_rank[part_keys[j] >> 19]])
+        count = 0
+        while (i < entries.size and agencies[
+                officer_by_rank[np.int64(entries[i] >> _COUNT_SHIFT) >> 19]] == agency):
+            cell = np.int64(entries[i] >> _COUNT_SHIFT) & 0x7FFFF
+            stops = np.int64(entries[i] & _COUNT_FIELD)
+            if stops:  # not a group whose stops were all uncounted
+                if not seen[cell]:
+                    seen[cell] = True
+                    touched[count] = cell
+                    count += 1
+                cells[cell, 0] += stops
+            i += 1
+        while j < part_keys.size and agencies[officer_by_rank[part_keys[j] >> 19]] == agency:
+            cell = part_keys[j] & 0x7FFFF
+            if not seen[cell]:
+                seen[cell] = True
+                touched[count] = cell
+                count += 1
+            for measure in range(4):
+                cells[cell, measure] += part_measures[j, measure]
+            j += 1
+        ordered = np.sort(touched[:count])
+        for k in range(count):
+            cell = ordered[k]
+            if out_agencies.size:
+                out_agencies[rows] = agency
+                out_cells[rows] = cell
+                out_sums[rows] = cells[cell]
+            cells[cell] = 0
+            seen[cell] = False
+            rows += 1
+    return rows
+
+
+@numba.njit(nogil=True, cache=True)
+def _agency_text(agency_ids, agency_cells, sums, category_bytes, category_offsets, width):
+    """COPY text of agency summary rows: agency, year, purpose, category, measures."""
+    out = np.empty(agency_ids.size * width, np.uint8)
+    position = 0
+    for row in range(agency_ids.size):
+        cell = agency_cells[row]
+        position = _digits_put(out, position, agency_ids[row])
+        out[position] = 9
+        position = _digits_put(out, position + 1, YEAR_BASE + (cell >> 11))
+        out[position] = 9
+        position = _digits_put(out, position + 1, (cell >> 6) & 0x1F)
+        out[position] = 9
+        category = cell & CODE_MASK
+        position = _escaped_put(out, position + 1, category_bytes, category_offsets[category],
+                                category_offsets[category + 1])
+        for measure in range(4):
+            out[position] = 9
+            position = _digits_put(out, position + 1, sums[row, measure])
+        out[position] = 10
+        position += 1
+    return out[:position]
 
 
 def _copy_in(cursor, table: sql.Identifier, chunks: Iterable[bytes]) -> int:

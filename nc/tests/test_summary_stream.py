@@ -87,7 +87,8 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stops=(), extr
         (3072, 72, "D", 30, "M", "N", "B"), (3073, 73, " D ", 30, "M", "N", "B"),
         (3074, 74, "D", 30, "M", "N", "W"), (3075, 75, "D", 30, "M", "N", "A"),
         (3076, 76, "D", 30, "M", "N", "W"), (3077, 77, "D", 30, "M", "N", "W"),
-        (3078, 78, "D", 30, "M", "N", "W"), (3079, 79, "D", 30, "M", "N", "Q"),
+        *([(3078, 78, "D", 30, "M", "N", "W")] if purpose_45 else []),
+        (3079, 79, "D", 30, "M", "N", "Q"),
         (3080, 80, "D", 30, "M", "N", "Q8"), (3180, 80, "D", 30, "M", "N", "Q8"),
         *((3000 + number, number, "D", 30, "M", "N", "B") for number in (81, 82, 83, 84)),
         *extra_people,
@@ -157,6 +158,13 @@ def test_the_import_merges_counted_and_sql_rows_or_leaves_it_to_sql(
         merges = [record.getMessage() for record in caplog.records
                   if f"{table} from counts streamed" in record.getMessage()]
         assert len(merges) == 1 and how in merges[0]
+    # The agency summary is summed from the merged officer rows only if the import merged
+    # them (otherwise its SQL template sums the officer table).
+    summed = [record for record in caplog.records
+              if "nc_stopsummary from the rows the import merged" in record.getMessage()]
+    assert len(summed) == (how == "merged by the import")
+    # Nothing was removed after the load: the summaries built then are the ones kept.
+    assert not any("again" in phase for phase in report.phases)
     assert OfficerStopSummary.objects.filter(officer_id="Z\\9", category="Q", stops=1,
                                              searches=1).exists()
     assert OfficerStopSummary.objects.filter(officer_id="Y\\8", category="Q8", stops=2,

@@ -82,6 +82,15 @@ class StreamedCounts(Protocol):
         """COPY the counted rows into ``table`` (the template's columns)."""
 
 
+class StreamedTable(Protocol):
+    """All rows of a template without ``{part}`` (a sum over an earlier summary table),
+    as the import computed them."""
+
+    def table_fill(self, cursor, target: sql.Identifier) -> int | None:
+        """COPY the rows into the empty ``target``; None (nothing written) if they are
+        not available, and the template runs instead."""
+
+
 def summary_table_names(state: str) -> tuple[str, ...]:
     return tuple(model._meta.db_table for model in stats_config(state).summary_models)
 
@@ -103,7 +112,7 @@ def summary_create_statements(state: str) -> list[str]:
 
 def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
                  extra_connection=None,
-                 streamed: Mapping[str, StreamedCounts] | None = None) -> None:
+                 streamed: Mapping[str, StreamedCounts | StreamedTable] | None = None) -> None:
     """Fill the (empty) summary tables in ``target_schema`` from raw tables in ``source_schema``.
 
     With an ``extra_connection`` (autocommit, seeing committed tables of both schemas) the
@@ -117,8 +126,12 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
             arguments = {"state": state, "source_schema": source_schema,
                          "target_schema": target_schema}
             table = _template_split(template)[0]
-            counts = (streamed or {}).get(table)
-            if "{part}" in template and config.split_by and counts is not None and dirty:
+            counts = (streamed or {}).get(table) if dirty else None
+            if counts is not None and "{part}" not in template and _streamed_table_fill(
+                cursor, counts, state=state, table=table, target_schema=target_schema
+            ):
+                continue
+            if "{part}" in template and config.split_by and counts is not None:
                 _streamed_fill_run(cursor, template, counts, **arguments)
             elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
@@ -245,6 +258,18 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
                 how, rows, time.perf_counter() - started)
 
 
+def _streamed_table_fill(cursor, counts: StreamedTable, *, state: str, table: str,
+                         target_schema: str) -> bool:
+    """Fill ``table`` with the rows the import computed; False if it has none."""
+    started = time.perf_counter()
+    rows = counts.table_fill(cursor, sql.Identifier(target_schema, table))
+    if rows is None:
+        return False
+    logger.info("%s summaries: %s from the rows the import merged: %d rows in %.1f s", state,
+                table, rows, time.perf_counter() - started)
+    return True
+
+
 def dirty_table_create(cursor, *, state: str, schema: str) -> sql.Identifier:
     """Create (empty) ``summary_dirty``, where an import lists the values of the split
     column whose rows it did not count."""
@@ -332,7 +357,7 @@ def _template_execute(cursor, template: str, *, state: str, source_schema: str,
 
 
 def summary_build(cursor, schema: str, *, state: str, split: bool = False,
-                  streamed: Mapping[str, StreamedCounts] | None = None) -> None:
+                  streamed: Mapping[str, StreamedCounts | StreamedTable] | None = None) -> None:
     """Create and fill the summary tables in ``schema`` from the raw tables in ``schema``.
 
     ``split`` fills the big templates in two halves on a second connection when the raw
