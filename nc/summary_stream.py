@@ -339,9 +339,9 @@ class AgencyStopCounts:
         self.stream = stream
 
     def table_fill(self, cursor, target: sql.Identifier) -> int | None:
-        if self.stream.agency_rows_text is None:
+        if self.stream.agency_rows is None:
             return None
-        return _copy_in(cursor, target, [self.stream.agency_rows_text])
+        return _copy_in(cursor, target, self.stream.agency_rows_text())
 
 
 class SummaryStream:
@@ -378,8 +378,9 @@ class SummaryStream:
         # searches, for the officer search-type summary; None if a type does not fit.
         self.search_type_rows: np.ndarray | None = None
         self._groups_consumed = False
-        # COPY text of the agency stop summary, once the officer rows are merged.
-        self.agency_rows_text: bytes | None = None
+        # The agency stop summary's rows (agency, cell, sums, and how to write them), once
+        # the officer rows are merged.
+        self.agency_rows: tuple | None = None
 
     # ---- per-stop state ----------------------------------------------------------------
     def _state_reach(self, stop_ids: np.ndarray) -> bool:
@@ -764,8 +765,15 @@ class SummaryStream:
             agency_ids, agency_cells = np.zeros(rows, np.int64), np.zeros(rows, np.int64)
             sums = np.zeros((rows, 4), np.int64)
             _agency_sums(*arguments, agency_ids, agency_cells, sums)
-            self.agency_rows_text = _agency_text(agency_ids, agency_cells, sums, category_bytes,
-                                                 offsets, width).tobytes()
+            self.agency_rows = (agency_ids, agency_cells, sums, category_bytes, offsets, width)
+
+    def agency_rows_text(self) -> Iterator[bytes]:
+        """COPY text of the agency stop summary (after the officer rows were merged)."""
+        agency_ids, agency_cells, sums, category_bytes, offsets, width = self.agency_rows
+        for start in range(0, agency_ids.size, MERGE_CHUNK_ROWS):
+            stop = start + MERGE_CHUNK_ROWS
+            yield _agency_text(agency_ids[start:stop], agency_cells[start:stop],
+                               sums[start:stop], category_bytes, offsets, width).tobytes()
 
     def dirty_ids_text(self, ids_per_chunk: int = 1 << 22) -> Iterator[bytes]:
         """The dirty stop ids as COPY text, in chunks."""
