@@ -57,6 +57,7 @@ _COUNT_FIELD = np.uint64(COUNT_MAX)
 MAX_OFFICERS = 1 << 21
 YEAR_BASE = 1900
 PURPOSE_FIELD = np.int64(0x1F << 6)  # a packed group's purpose (or search type) bits
+CELL_FIELD = 0x7FFFF  # its year, purpose and category: the group without its officer
 FORCE_SHIFT = 62  # a listed searched stop's engage force, above its packed group
 MERGE_CHUNK_ROWS = 1 << 16  # counted groups per chunk of merged COPY text
 # Stop.txt fields (0-based) and PERSON.txt / Search.txt fields the counting reads.
@@ -758,7 +759,7 @@ class SummaryStream:
         if groups:
             # The agency summary is the sum of these rows over the officers of an agency
             # (the same sum as its SQL template, ``StateStats.fill_sql``).
-            cells = np.zeros((1 << 19, 4), np.int64)  # (year, purpose, category) of one agency
+            cells = np.zeros((CELL_FIELD + 1, 4), np.int64)  # the cells of one agency
             arguments = (entries, part_keys, part_measures, order, self.agencies, cells)
             rows = _agency_sums(*arguments, np.zeros(0, np.int64), np.zeros(0, np.int64),
                                 np.zeros((0, 4), np.int64))
@@ -1007,12 +1008,21 @@ def _row_put(out, position, group, measures, officer_of, agencies, lengths, name
     flat_names = names.reshape(-1)
     start = officer * names.shape[1]
     position = _escaped_put(out, position + 1, flat_names, start, start + lengths[officer])
+    return _cell_put(out, position, group & CELL_FIELD, measures, category_bytes,
+                     category_offsets)
+
+
+@numba.njit(nogil=True, cache=True)
+def _cell_put(out, position, cell, measures, category_bytes, category_offsets):
+    """The rest of a summary row as COPY text, after its agency (and officer): year,
+    purpose (or search type), category and measures of a packed ``cell``, each after a
+    tab, and the newline."""
     out[position] = 9
-    position = _digits_put(out, position + 1, YEAR_BASE + ((group >> 11) & 0xFF))
+    position = _digits_put(out, position + 1, YEAR_BASE + ((cell >> 11) & 0xFF))
     out[position] = 9
-    position = _digits_put(out, position + 1, (group >> 6) & 0x1F)
+    position = _digits_put(out, position + 1, (cell >> 6) & 0x1F)
     out[position] = 9
-    category = group & CODE_MASK
+    category = cell & CODE_MASK
     position = _escaped_put(out, position + 1, category_bytes, category_offsets[category],
                             category_offsets[category + 1])
     for measure in range(measures.size):
@@ -1076,7 +1086,7 @@ def _agency_sums(entries, part_keys, part_measures, officer_by_rank, agencies, c
         count = 0
         while (i < entries.size and agencies[
                 officer_by_rank[np.int64(entries[i] >> _COUNT_SHIFT) >> 19]] == agency):
-            cell = np.int64(entries[i] >> _COUNT_SHIFT) & 0x7FFFF
+            cell = np.int64(entries[i] >> _COUNT_SHIFT) & CELL_FIELD
             stops = np.int64(entries[i] & _COUNT_FIELD)
             if stops:  # not a group whose stops were all uncounted
                 if not seen[cell]:
@@ -1086,7 +1096,7 @@ def _agency_sums(entries, part_keys, part_measures, officer_by_rank, agencies, c
                 cells[cell, 0] += stops
             i += 1
         while j < part_keys.size and agencies[officer_by_rank[part_keys[j] >> 19]] == agency:
-            cell = part_keys[j] & 0x7FFFF
+            cell = part_keys[j] & CELL_FIELD
             if not seen[cell]:
                 seen[cell] = True
                 touched[count] = cell
@@ -1113,21 +1123,9 @@ def _agency_text(agency_ids, agency_cells, sums, category_bytes, category_offset
     out = np.empty(agency_ids.size * width, np.uint8)
     position = 0
     for row in range(agency_ids.size):
-        cell = agency_cells[row]
         position = _digits_put(out, position, agency_ids[row])
-        out[position] = 9
-        position = _digits_put(out, position + 1, YEAR_BASE + (cell >> 11))
-        out[position] = 9
-        position = _digits_put(out, position + 1, (cell >> 6) & 0x1F)
-        out[position] = 9
-        category = cell & CODE_MASK
-        position = _escaped_put(out, position + 1, category_bytes, category_offsets[category],
-                                category_offsets[category + 1])
-        for measure in range(4):
-            out[position] = 9
-            position = _digits_put(out, position + 1, sums[row, measure])
-        out[position] = 10
-        position += 1
+        position = _cell_put(out, position, agency_cells[row], sums[row], category_bytes,
+                             category_offsets)
     return out[:position]
 
 

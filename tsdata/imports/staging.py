@@ -420,11 +420,7 @@ class StagingImport:
         """Validate queued FKs on ``conn`` until the queue is empty (each table is taken
         by one connection); a table with a violation is noted for the settlement."""
         with conn.cursor() as cursor:
-            while True:
-                try:
-                    table, internal = self._fk_queue.popleft()
-                except IndexError:
-                    return
+            for table, internal in _taken(self._fk_queue):
                 with self.report.phase(f"foreign keys {table}"), \
                         self._foreign_keys_plan(cursor, table, internal):
                     try:
@@ -612,11 +608,7 @@ class StagingImport:
     def final_reads_run(self, conn) -> None:
         """Run queued final reads on ``conn`` until the queue is empty."""
         with conn.cursor() as cursor:
-            while True:
-                try:
-                    name, read = self._final_reads.popleft()
-                except IndexError:
-                    return
+            for name, read in _taken(self._final_reads):
                 with self.report.phase(f"read {name}"):
                     self.read_results[name] = read(cursor)
 
@@ -786,6 +778,16 @@ class StagingImport:
 
 
 STOPS_BY_AGENCY_READ = "stops by agency"
+
+
+def _taken(work: collections.deque) -> Iterator:
+    """The items of a queue that several connections' threads take from, until it is
+    empty (``popleft`` is atomic)."""
+    while True:
+        try:
+            yield work.popleft()
+        except IndexError:
+            return
 
 
 def _count_read_name(table: str) -> str:
