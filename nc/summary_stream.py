@@ -631,6 +631,8 @@ class SummaryStream:
         nor aggregates the millions of counted rows again, and the primary key is built on
         sorted rows. None (nothing written) when a row of ``part`` does not fit a packed
         group; the caller then sums the two in SQL."""
+        if not self.usable:
+            return None
         return self._merge(cursor, part, target, STOPS_LAYOUT, self._extras(), groups=True)
 
     def search_type_counts(self) -> SearchTypeCounts | None:
