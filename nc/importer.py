@@ -636,25 +636,13 @@ def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:
     """In dependency order: drop rows whose stop/person/search was excluded (recording
     them as cut off or rejected), then check the counts and the reject share."""
     max_share = float(getattr(settings, "IMPORT_MAX_REJECT_SHARE", 0.001))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        keys_conn = staging.new_connection()
-        stop_keys = []
-
-        def stop_keys_start() -> None:
-            stop_keys.append(pool.submit(_stop_keys_build, staging, keys_conn))
-
-        streamed = staging.step_inputs.get(STREAMED_INPUT, {}).get("nc_officerstopsummary")
-        try:
-            _files_reconcile(staging, report, max_share, stop_keys_start=stop_keys_start)
-            if streamed is not None:
-                with report.phase("settle counted searched stops"):
-                    _searched_settle(staging, streamed, report)
-        except BaseException:
-            keys_conn.cancel()
-            raise
-        for future in stop_keys:
-            future.result()
-    staging.connection_release(keys_conn)
+    streamed = staging.step_inputs.get(STREAMED_INPUT, {}).get("nc_officerstopsummary")
+    with staging.side_lane() as (keys_conn, submit):
+        _files_reconcile(staging, report, max_share,
+                         stop_keys_start=lambda: submit(_stop_keys_build, staging, keys_conn))
+        if streamed is not None:
+            with report.phase("settle counted searched stops"):
+                _searched_settle(staging, streamed, report)
 
 
 def _searched_settle(staging: StagingImport, streamed: SummaryStream,

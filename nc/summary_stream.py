@@ -1163,11 +1163,10 @@ class _IdMap:
 
 def _occurrences(values: np.ndarray, of: np.ndarray) -> np.ndarray:
     """How often each element of ``of`` occurs in ``values``."""
-    unique, counts = np.unique(values, return_counts=True)
-    if unique.size == 0:
-        return np.zeros(of.size, np.int64)
-    positions = np.minimum(np.searchsorted(unique, of), unique.size - 1)
-    return np.where(unique[positions] == of, counts[positions], 0)
+    found, counts = _IdMap(*np.unique(values, return_counts=True)).lookup(of)
+    occurrences = np.zeros(len(of), np.int64)
+    occurrences[found] = counts
+    return occurrences
 
 
 class _Columns:

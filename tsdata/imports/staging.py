@@ -42,7 +42,7 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -332,6 +332,24 @@ class StagingImport:
         extra = state_connection(self.state)
         self.extra_connections.append(extra)
         return extra
+
+    @contextlib.contextmanager
+    def side_lane(self) -> Iterator[tuple[object, Callable[..., None]]]:
+        """(connection, submit) for work on one thread beside this one: what ``submit``
+        starts runs on the connection; it is cancelled if the block fails, waited for
+        (its errors raised) if not, and the connection is closed afterwards."""
+        conn = self.new_connection()
+        futures = []
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                yield conn, lambda function, *args: futures.append(
+                    pool.submit(function, *args))
+            except BaseException:
+                conn.cancel()
+                raise
+            for future in futures:
+                future.result()
+        self.connection_release(conn)
 
     def connection_release(self, conn) -> None:
         """Close an extra connection that is done (an idle backend still holds memory)."""
@@ -742,27 +760,18 @@ class StagingImport:
             rows_removed.append(table)
             fallback(table, name, condef)
 
-        steps_conn = self.new_connection()
         counts = [(_count_read_name(table), functools.partial(_rows_count, table=table))
                   for table in self._expected_counts]
         self._final_reads.extendleft(reversed(counts))
 
-        def helper_lane() -> None:
+        def helper_lane(steps_conn) -> None:
             self.steps_run(steps_conn)
             self.foreign_keys_validate(steps_conn)  # what the main connection left
             self.final_reads_run(steps_conn)
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            helper = []
-            try:
-                self.build(keys_ready=lambda: helper.append(pool.submit(helper_lane)))
-                self.final_reads_run(self.conn)
-            except BaseException:
-                steps_conn.cancel()
-                raise
-            for future in helper:
-                future.result()
-        self.connection_release(steps_conn)
+        with self.side_lane() as (steps_conn, submit):
+            self.build(keys_ready=lambda: submit(helper_lane, steps_conn))
+            self.final_reads_run(self.conn)
         self.foreign_keys_settle(fallback_tracked if fallback else None)
         if rows_removed:
             self.read_results.clear()  # read before rows were removed
