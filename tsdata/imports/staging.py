@@ -526,8 +526,16 @@ class StagingImport:
 
     @contextlib.contextmanager
     def _foreign_keys_plan(self, cursor, table, internal) -> Iterator[None]:
-        """PostgreSQL 15 checks an FK with an anti-join that hashes the referenced table;
-        for a child much smaller than its parent, index lookups are far cheaper."""
+        """Steer PostgreSQL 15's FK check (an anti-join of the child against its parent).
+
+        A child much smaller than its parent is checked with index lookups instead of
+        hashing the big parent. A big child whose FK columns lead an index is merged
+        with its parent along the two indexes: both are in stop order, so their heaps
+        are read nearly in sequence, where the hash anti-join (the planner's choice)
+        probes a parent-sized hash table at random (NC at 2 million stops, 2.9 million
+        people, serial: 0.63 s merging against 1.06-1.29 s hashing with the session's
+        ``work_mem``).
+        """
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
             [f"{STAGING_SCHEMA}.{table}"],
@@ -540,14 +548,37 @@ class StagingImport:
                 cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
                                [match.group(1)])
                 parent_rows = max(parent_rows, cursor.fetchone()[0])
-        small_child = 0 <= child_rows * 20 < parent_rows
-        if small_child:
-            cursor.execute("SET enable_hashjoin = off; SET enable_mergejoin = off")
+        if 0 <= child_rows * 20 < parent_rows:
+            settings = {"enable_hashjoin": "off", "enable_mergejoin": "off"}
+        elif all(self._leads_index(cursor, table, condef) for _, condef in internal):
+            settings = {"enable_hashjoin": "off"}
+        else:
+            settings = {}
+        for name, value in settings.items():
+            cursor.execute(f"SET {name} = {value}")
         try:
             yield
         finally:
-            if small_child:
-                cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
+            for name in settings:
+                cursor.execute(f"RESET {name}")
+
+    @staticmethod
+    def _leads_index(cursor, table: str, condef: str) -> bool:
+        """Whether the FK's (first) column in ``condef`` leads an index of the staged
+        ``table``."""
+        match = re.match(r"FOREIGN KEY \(([^,)]+)", condef)
+        if match is None:
+            return False
+        cursor.execute(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM pg_index i
+                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                 WHERE i.indrelid = %s::regclass AND a.attname = %s)
+            """,
+            [f"{STAGING_SCHEMA}.{_quote(table)}", match.group(1).strip().strip('"')],
+        )
+        return cursor.fetchone()[0]
 
     def _foreign_keys_try(self, cursor, table, internal, on_fk_violation) -> None:
         statement = (
