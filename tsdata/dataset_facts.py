@@ -54,6 +54,11 @@ class AgencyStops:
     last_stop: datetime.datetime | None  # None for states without a stop timestamp
 
 
+def stop_table(state: str) -> str:
+    """The state's stop table (the one ``stops_by_agency`` reads)."""
+    return apps.get_model(state, "Stop")._meta.db_table
+
+
 def stops_by_agency(state: str, *, cursor=None,
                     schema: str = "public") -> dict[int | None, AgencyStops]:
     """Stops and latest stop per agency id (None: stops without an agency) in one scan of

@@ -30,6 +30,7 @@ from tsdata.imports.staging import (
     STAGING_SCHEMA,
     ImportBusyError,
     ImportValidationError,
+    StagingImport,
     _lock_key,
     state_connection,
 )
@@ -376,6 +377,63 @@ def test_orphans_only_in_children_are_rejected_not_fatal(tmp_path, settings):
     # removed: they count the one search that is left.
     for summary in (StopSummary, OfficerStopSummary):
         assert sum(summary.objects.values_list("searches", flat=True)) == 1
+
+
+@pytest.mark.parametrize("table", ["nc_stop", "nc_person"])
+def test_staged_rows_that_do_not_add_up_fail_the_import(tmp_path, monkeypatch, table):
+    """The exact row counts are checked before the swap (nc_stop's is the sum of the
+    per-agency counts the facts read, nc_person's a count of its own): if the loader's
+    accounting and the staged table disagree, the import fails and the live data stay."""
+    report = nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH]), prime=False)
+    # nc_stop is not counted again.
+    assert "read rows of nc_stop" not in report.phases
+    assert "read rows of nc_person" in report.phases
+    before = _all_rows()
+    expect_rows = StagingImport.expect_rows
+
+    def miscounted(self, staged: str, count: int) -> None:
+        expect_rows(self, staged, count + (staged == table))
+
+    monkeypatch.setattr(StagingImport, "expect_rows", miscounted)
+    with pytest.raises(ImportValidationError, match=f"{table}: 3 rows staged but 4 expected"):
+        nc_import_run(zip_path=simple_extract(tmp_path / "b.zip", [DURHAM]), prime=False)
+    assert _all_rows() == before
+    assert not _schema_exists(STAGING_SCHEMA)
+
+
+def _agency_fk_state() -> tuple[bool, int]:
+    """(nc_stop's FK to nc_agency validated, triggers on nc_agency)."""
+    with connections["traffic_stops_nc"].cursor() as cursor:
+        cursor.execute("SELECT convalidated FROM pg_constraint "
+                       "WHERE conrelid = 'public.nc_stop'::regclass AND contype = 'f'")
+        (validated,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM pg_trigger "
+                       "WHERE tgrelid = 'public.nc_agency'::regclass")
+        return validated, cursor.fetchone()[0]
+
+
+def test_agency_fk_is_checked_in_staging_unless_the_swap_adds_agencies(tmp_path, monkeypatch):
+    """nc_stop → nc_agency refers to a table that is not swapped: checked in staging when
+    every agency is live already, after the swap when the swap adds new ones. Either way
+    the live constraint ends validated, and no trigger is left behind on nc_agency, also
+    when the import fails after the check."""
+    note = "nc_stop: nc_stop_agency_id_0ed9c64b_fk_nc_agency_id is checked after the swap"
+    first = nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH]), prime=False)
+    assert any(n.startswith(note) for n in first.notes)  # a new agency
+    after_first = _agency_fk_state()
+    assert after_first[0]
+    second = nc_import_run(zip_path=simple_extract(tmp_path / "b.zip", [RALEIGH]), prime=False)
+    assert not any(n.startswith(note) for n in second.notes)
+    assert "foreign keys nc_stop to live tables" in second.phases
+    assert _agency_fk_state() == after_first
+    # A failure after the check (a count that does not add up): the staged FK goes with
+    # the staging schema.
+    monkeypatch.setattr(StagingImport, "validate", lambda self: (_ for _ in ()).throw(
+        ImportValidationError("counts do not add up")))
+    with pytest.raises(ImportValidationError, match="counts do not add up"):
+        nc_import_run(zip_path=simple_extract(tmp_path / "c.zip", [RALEIGH]), prime=False)
+    assert not _schema_exists(STAGING_SCHEMA)
+    assert _agency_fk_state() == after_first
 
 
 def test_state_connection_uses_the_test_database():

@@ -175,6 +175,10 @@ class StagingImport:
         self._after_swap_statements: list[tuple[str, list]] = []
         self._expected_counts: dict[str, int] = {}
         self._deferred_fks: list[tuple[str, str, str]] = []  # (table, name, definition)
+        # Deferred FKs to check while still in staging (``_foreign_key_check_early``), and
+        # those that passed there: added and validated with the staged table.
+        self._early_fk_queue: collections.deque = collections.deque()
+        self._early_fks_valid: set[tuple[str, str]] = set()
         # FKs between staging tables: (table, [(name, staged definition)]) as added NOT
         # VALID, those still to validate (taken by whichever connection is free), and the
         # tables where a validation found a violation.
@@ -188,6 +192,9 @@ class StagingImport:
         # (``staging_import``). Dropped if an FK fallback removes rows afterwards.
         self._final_reads: collections.deque = collections.deque()
         self.read_results: dict[str, object] = {}
+        # Tables whose exact row count a queued read yields besides its result (one scan
+        # less): table → (read name, result → row count).
+        self._counted_by_reads: dict[str, tuple[str, Callable[[object], int]]] = {}
         self._keys_done: set[str] = set()
         self._indexes_done: set[str] = set()
         self._analyzed: set[str] = set()
@@ -269,13 +276,9 @@ class StagingImport:
             if not success:
                 with contextlib.suppress(Exception):
                     self.conn.rollback()
-                with self.conn.cursor() as cursor:
-                    self.conn.autocommit = True
-                    cursor.execute(
-                        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                            sql.Identifier(STAGING_SCHEMA)
-                        )
-                    )
+                self.conn.autocommit = True
+                # A staged table may have an FK to a live table by now.
+                schema_drop_politely(self.conn, STAGING_SCHEMA)
             with self.conn.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(self.state)])
         finally:
@@ -421,6 +424,7 @@ class StagingImport:
                     internal.append((name, self._staged_reference(condef, ref)))
                 else:
                     self._deferred_fks.append((table, name, condef))
+                    self._early_fk_queue.append((table, name, condef))
             if not internal:
                 continue
             cursor.execute(
@@ -451,6 +455,27 @@ class StagingImport:
                             )
                     except errors.ForeignKeyViolation:
                         self._fk_violated.append(table)
+            for table, name, condef in _taken(self._early_fk_queue):
+                self._foreign_key_check_early(cursor, table, name, condef)
+
+    def _foreign_key_check_early(self, cursor, table: str, name: str, condef: str) -> None:
+        """Check an FK to a table that is not swapped (``nc_stop`` → ``nc_agency``) while
+        still in staging, beside the other checks, instead of after the swap. It holds
+        when every row it refers to is live already (an import without new agencies);
+        otherwise (the swap adds them) it is dropped again and left to the swap."""
+        with self.report.phase(f"foreign keys {table} to live tables"):
+            staged = sql.SQL("ALTER TABLE {}.{} ").format(
+                sql.Identifier(STAGING_SCHEMA), sql.Identifier(table)).as_string(cursor)
+            cursor.execute(staged + f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID")
+            try:
+                cursor.execute(staged + f"VALIDATE CONSTRAINT {_quote(name)}")
+            except errors.ForeignKeyViolation:
+                # Dropping it removes triggers on the live table: politely.
+                _politely(cursor.connection, staged + f"DROP CONSTRAINT {_quote(name)}")
+                self.report.notes.append(f"{table}: {name} is checked after the swap "
+                                         "(the swap adds rows it refers to)")
+                return
+            self._early_fks_valid.add((table, name))
 
     def foreign_keys_settle(self, on_fk_violation=None) -> None:
         """After a violation: drop the staged FKs and add them again table by table in
@@ -643,6 +668,10 @@ class StagingImport:
         with self.conn.cursor() as cursor:
             for table, expected in self._expected_counts.items():
                 actual = self.read_results.get(_count_read_name(table))
+                if actual is None and table in self._counted_by_reads:
+                    name, rows = self._counted_by_reads[table]
+                    if name in self.read_results:
+                        actual = rows(self.read_results[name])
                 if actual is None:
                     actual = _rows_count(cursor, table)
                 if actual != expected:
@@ -650,9 +679,16 @@ class StagingImport:
                         f"{table}: {actual:,} rows staged but {expected:,} expected"
                     )
 
-    def final_read_add(self, name: str, read) -> None:
-        """Queue ``read(cursor)`` of the finished staged tables (see ``_final_reads``)."""
+    def final_read_add(self, name: str, read, *, rows_of: str | None = None,
+                       rows: Callable[[object], int] | None = None) -> None:
+        """Queue ``read(cursor)`` of the finished staged tables (see ``_final_reads``).
+
+        If the read covers every row of the table ``rows_of``, ``rows(result)`` gives its
+        exact row count and ``validate`` uses that instead of counting the table again.
+        """
         self._final_reads.append((name, read))
+        if rows_of is not None and rows is not None:
+            self._counted_by_reads[rows_of] = (name, rows)
 
     def final_reads_run(self, conn) -> None:
         """Run queued final reads on ``conn`` until the queue is empty."""
@@ -725,6 +761,8 @@ class StagingImport:
                             )
                         )
                     for table, name, condef in self._deferred_fks:
+                        if (table, name) in self._early_fks_valid:
+                            continue
                         cursor.execute(
                             sql.SQL("ALTER TABLE {}.{} ").format(
                                 sql.Identifier(LIVE_SCHEMA), sql.Identifier(table)
@@ -763,6 +801,8 @@ class StagingImport:
             try:
                 with self.conn.cursor() as cursor:
                     for table, name, _ in self._deferred_fks:
+                        if (table, name) in self._early_fks_valid:
+                            continue
                         cursor.execute(
                             sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
                                 sql.Identifier(LIVE_SCHEMA), sql.Identifier(table),
@@ -792,7 +832,7 @@ class StagingImport:
             fallback(table, name, condef)
 
         counts = [(_count_read_name(table), functools.partial(_rows_count, table=table))
-                  for table in self._expected_counts]
+                  for table in self._expected_counts if table not in self._counted_by_reads]
         self._final_reads.extendleft(reversed(counts))
 
         def helper_lane(steps_conn) -> None:
@@ -943,11 +983,14 @@ def staging_import(
     staging = StagingImport(state, tables, report or ImportReport(state=state))
     staging.open()
     if finalize:
-        from tsdata.dataset_facts import stops_by_agency
+        from tsdata.dataset_facts import stop_table, stops_by_agency
 
+        # Its per-agency counts add up to the stop table's row count (one scan less).
         staging.final_read_add(
             STOPS_BY_AGENCY_READ,
             lambda cursor: stops_by_agency(state, cursor=cursor, schema=STAGING_SCHEMA),
+            rows_of=stop_table(state),
+            rows=lambda per_agency: sum(agency.stops for agency in per_agency.values()),
         )
     success = False
     try:
