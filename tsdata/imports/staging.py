@@ -428,9 +428,7 @@ class StagingImport:
             if not internal:
                 continue
             cursor.execute(
-                sql.SQL("ALTER TABLE {s}.{t} ").format(
-                    s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                ).as_string(cursor)
+                _alter(STAGING_SCHEMA, table)
                 + ", ".join(f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID"
                             for name, condef in internal)
             )
@@ -464,8 +462,7 @@ class StagingImport:
         when every row it refers to is live already (an import without new agencies);
         otherwise (the swap adds them) it is dropped again and left to the swap."""
         with self.report.phase(f"foreign keys {table} to live tables"):
-            staged = sql.SQL("ALTER TABLE {}.{} ").format(
-                sql.Identifier(STAGING_SCHEMA), sql.Identifier(table)).as_string(cursor)
+            staged = _alter(STAGING_SCHEMA, table)
             cursor.execute(staged + f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID")
             try:
                 cursor.execute(staged + f"VALIDATE CONSTRAINT {_quote(name)}")
@@ -533,9 +530,7 @@ class StagingImport:
         self._analyzed.add(table)
 
     def _keys_add(self, cursor, table: str, keys) -> None:
-        statement = sql.SQL("ALTER TABLE {s}.{t} ").format(
-            s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-        ).as_string(cursor) + ", ".join(
+        statement = _alter(STAGING_SCHEMA, table) + ", ".join(
             f"ADD CONSTRAINT {_quote(name)} {condef}" for name, _, condef, _ in keys
         )
         try:
@@ -606,12 +601,8 @@ class StagingImport:
         return cursor.fetchone()[0]
 
     def _foreign_keys_try(self, cursor, table, internal, on_fk_violation) -> None:
-        statement = (
-            sql.SQL("ALTER TABLE {s}.{t} ").format(
-                s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-            ).as_string(cursor)
-            + ", ".join(f"ADD CONSTRAINT {_quote(name)} {condef}" for name, condef in internal)
-        )
+        statement = _alter(STAGING_SCHEMA, table) + ", ".join(
+            f"ADD CONSTRAINT {_quote(name)} {condef}" for name, condef in internal)
         try:
             cursor.execute(statement)
         except errors.ForeignKeyViolation as exc:
@@ -763,12 +754,8 @@ class StagingImport:
                     for table, name, condef in self._deferred_fks:
                         if (table, name) in self._early_fks_valid:
                             continue
-                        cursor.execute(
-                            sql.SQL("ALTER TABLE {}.{} ").format(
-                                sql.Identifier(LIVE_SCHEMA), sql.Identifier(table)
-                            ).as_string(cursor)
-                            + f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID"
-                        )
+                        cursor.execute(_alter(LIVE_SCHEMA, table)
+                                       + f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID")
                 conn.commit()
                 break
             except (errors.LockNotAvailable, errors.DeadlockDetected) as exc:
@@ -952,6 +939,11 @@ def external_foreign_keys_drop_politely(conn, schema: str) -> None:
                 sql.Identifier(schema), sql.Identifier(table), sql.Identifier(constraint)
             ).as_string(conn),
         )
+
+
+def _alter(schema: str, table: str) -> str:
+    """``ALTER TABLE schema.table `` (quoted), for statements that append clauses."""
+    return f"ALTER TABLE {_quote(schema)}.{_quote(table)} "
 
 
 def _quote(identifier: str) -> str:
