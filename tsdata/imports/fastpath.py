@@ -25,7 +25,7 @@ import numba
 import numpy as np
 import psycopg2
 
-from tsdata.imports.rawlines import _TRANSLATION, CHUNK_SIZE, DELETED_BYTES
+from tsdata.imports.rawlines import CHUNK_SIZE, chunk_clean
 from tsdata.imports.report import Progress
 
 # Whitespace Python's str.strip() removes that can occur in CP1252 text (not the tab).
@@ -488,8 +488,9 @@ def _clean_blocks(stream: BinaryIO, result: FastCopyResult):
             if remainder:
                 yield remainder if remainder.endswith(b"\n") else remainder + b"\n"
             return
-        result.nul_bytes += chunk.count(b"\x00")
-        cleaned = remainder + chunk.translate(_TRANSLATION, DELETED_BYTES)
+        chunk, removed = chunk_clean(chunk)
+        result.nul_bytes += removed
+        cleaned = remainder + chunk
         cut = cleaned.rfind(b"\n") + 1
         block, remainder = cleaned[:cut], cleaned[cut:]
         if block:
