@@ -73,7 +73,7 @@ def stops_by_agency(state: str, *, cursor=None,
         last = sql.SQL("max({})").format(
             sql.Identifier(stop_model._meta.get_field(config.date_field).column))
     query = sql.SQL("SELECT agency_id, count(*), {last} FROM {table} GROUP BY agency_id").format(
-        last=last, table=sql.Identifier(schema, stop_model._meta.db_table))
+        last=last, table=sql.Identifier(schema, stop_table(state)))
     if cursor is None:
         connection = connections[state_config(state).db_alias]
         with connection.cursor() as django_cursor:

@@ -445,12 +445,8 @@ class StagingImport:
                         self._foreign_keys_plan(cursor, table, internal):
                     try:
                         for name, _ in internal:
-                            cursor.execute(
-                                sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
-                                    sql.Identifier(STAGING_SCHEMA), sql.Identifier(table),
-                                    sql.Identifier(name),
-                                )
-                            )
+                            cursor.execute(_alter(STAGING_SCHEMA, table)
+                                           + f"VALIDATE CONSTRAINT {_quote(name)}")
                     except errors.ForeignKeyViolation:
                         self._fk_violated.append(table)
             for table, name, condef in _taken(self._early_fk_queue):
@@ -474,6 +470,11 @@ class StagingImport:
                 return
             self._early_fks_valid.add((table, name))
 
+    def _deferred_fks_left(self) -> list[tuple[str, str, str]]:
+        """The FKs to tables that are not swapped which the swap adds and validates (those
+        not checked in staging already)."""
+        return [fk for fk in self._deferred_fks if fk[:2] not in self._early_fks_valid]
+
     def foreign_keys_settle(self, on_fk_violation=None) -> None:
         """After a violation: drop the staged FKs and add them again table by table in
         dependency order, where ``on_fk_violation(table, constraint_name, definition)``
@@ -485,12 +486,8 @@ class StagingImport:
         with self.conn.cursor() as cursor:
             for table, internal in self._fk_internal:
                 for name, _ in internal:
-                    cursor.execute(
-                        sql.SQL("ALTER TABLE {}.{} DROP CONSTRAINT {}").format(
-                            sql.Identifier(STAGING_SCHEMA), sql.Identifier(table),
-                            sql.Identifier(name),
-                        )
-                    )
+                    cursor.execute(_alter(STAGING_SCHEMA, table)
+                                   + f"DROP CONSTRAINT {_quote(name)}")
             for table, internal in self._fk_internal:
                 with self.report.phase(f"foreign keys {table} again"):
                     self._foreign_keys_add(cursor, table, internal, on_fk_violation)
@@ -751,9 +748,7 @@ class StagingImport:
                                 sql.Identifier(LIVE_SCHEMA),
                             )
                         )
-                    for table, name, condef in self._deferred_fks:
-                        if (table, name) in self._early_fks_valid:
-                            continue
+                    for table, name, condef in self._deferred_fks_left():
                         cursor.execute(_alter(LIVE_SCHEMA, table)
                                        + f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID")
                 conn.commit()
@@ -787,15 +782,9 @@ class StagingImport:
             dropped = pool.submit(_schemas_drop, drop_conn, (OLD_SCHEMA, STAGING_SCHEMA))
             try:
                 with self.conn.cursor() as cursor:
-                    for table, name, _ in self._deferred_fks:
-                        if (table, name) in self._early_fks_valid:
-                            continue
-                        cursor.execute(
-                            sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
-                                sql.Identifier(LIVE_SCHEMA), sql.Identifier(table),
-                                sql.Identifier(name),
-                            )
-                        )
+                    for table, name, _ in self._deferred_fks_left():
+                        cursor.execute(_alter(LIVE_SCHEMA, table)
+                                       + f"VALIDATE CONSTRAINT {_quote(name)}")
             finally:
                 dropped.result()
         self.connection_release(drop_conn)
@@ -933,12 +922,7 @@ def external_foreign_keys_drop_politely(conn, schema: str) -> None:
         )
         external = cursor.fetchall()
     for table, constraint in external:
-        _politely(
-            conn,
-            sql.SQL("ALTER TABLE {}.{} DROP CONSTRAINT IF EXISTS {}").format(
-                sql.Identifier(schema), sql.Identifier(table), sql.Identifier(constraint)
-            ).as_string(conn),
-        )
+        _politely(conn, _alter(schema, table) + f"DROP CONSTRAINT IF EXISTS {_quote(constraint)}")
 
 
 def _alter(schema: str, table: str) -> str:
