@@ -643,6 +643,8 @@ def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:
         if streamed is not None:
             with report.phase("settle counted searched stops"):
                 _searched_settle(staging, streamed, report)
+        # While nc_stop's key is built: the children's FKs to the people and searches.
+        staging.foreign_keys_ahead()
 
 
 def _searched_settle(staging: StagingImport, streamed: SummaryStream,

@@ -183,6 +183,7 @@ class StagingImport:
         # VALID, those still to validate (taken by whichever connection is free), and the
         # tables where a validation found a violation.
         self._fk_internal: list[tuple[str, list[tuple[str, str]]]] = []
+        self._fks_staged: set[str] = set()  # the names in ``_fk_internal``
         self._fk_queue: collections.deque = collections.deque()
         self._fk_violated: list[str] = []
         self._step_tables: list[str] = []
@@ -415,42 +416,72 @@ class StagingImport:
         tables outside staging are deferred until after the swap."""
         own_queue = []
         for table in self.tables:
-            definition = self._definitions[table]
             internal = []
-            for name, contype, condef, ref in definition.constraints:
-                if contype != "f":
-                    continue
-                if ref in self.tables:
-                    internal.append((name, self._staged_reference(condef, ref)))
-                else:
+            for name, contype, condef, ref in self._definitions[table].constraints:
+                if contype == "f" and ref not in self.tables:
                     self._deferred_fks.append((table, name, condef))
                     self._early_fk_queue.append((table, name, condef))
+                elif contype == "f" and name not in self._fks_staged:
+                    internal.append((name, self._staged_reference(condef, ref)))
             if not internal:
                 continue
-            cursor.execute(
-                _alter(STAGING_SCHEMA, table)
-                + ", ".join(f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID"
-                            for name, condef in internal)
-            )
-            self._fk_internal.append((table, internal))
+            self._foreign_keys_stage_table(cursor, table, internal)
             (own_queue if table in pending else self._fk_queue).append((table, internal))
         return own_queue
+
+    def _foreign_keys_stage_table(self, cursor, table: str,
+                                  internal: list[tuple[str, str]]) -> None:
+        cursor.execute(
+            _alter(STAGING_SCHEMA, table)
+            + ", ".join(f"ADD CONSTRAINT {_quote(name)} {condef} NOT VALID"
+                        for name, condef in internal)
+        )
+        self._fk_internal.append((table, internal))
+        self._fks_staged.update(name for name, _ in internal)
+
+    def foreign_keys_ahead(self) -> None:
+        """Add and validate now, on this connection, the FKs between staging tables whose
+        child is complete (keys and indexes built) and whose referenced table has its
+        keys already; ``build`` takes the rest as usual.
+
+        A loader calls this while another connection builds the biggest table's key:
+        the children's checks against each other (NC: searches and contraband against
+        the people) fill time this connection would otherwise wait through.
+        """
+        keyed = set(self._keys_done)
+        with self.conn.cursor() as cursor:
+            for table in self.tables:
+                if table not in keyed or table not in self._indexes_done:
+                    continue
+                ready = [
+                    (name, self._staged_reference(condef, ref))
+                    for name, contype, condef, ref in self._definitions[table].constraints
+                    if contype == "f" and ref in keyed and name not in self._fks_staged
+                ]
+                if ready:
+                    self._foreign_keys_stage_table(cursor, table, ready)
+                    self._foreign_keys_check(cursor, table, ready)
 
     def foreign_keys_validate(self, conn) -> None:
         """Validate queued FKs on ``conn`` until the queue is empty (each table is taken
         by one connection); a table with a violation is noted for the settlement."""
         with conn.cursor() as cursor:
             for table, internal in _taken(self._fk_queue):
-                with self.report.phase(f"foreign keys {table}"), \
-                        self._foreign_keys_plan(cursor, table, internal):
-                    try:
-                        for name, _ in internal:
-                            cursor.execute(_alter(STAGING_SCHEMA, table)
-                                           + f"VALIDATE CONSTRAINT {_quote(name)}")
-                    except errors.ForeignKeyViolation:
-                        self._fk_violated.append(table)
+                self._foreign_keys_check(cursor, table, internal)
             for table, name, condef in _taken(self._early_fk_queue):
                 self._foreign_key_check_early(cursor, table, name, condef)
+
+    def _foreign_keys_check(self, cursor, table: str, internal: list[tuple[str, str]]) -> None:
+        """Validate ``table``'s staged FKs ``internal``; a violation is noted for the
+        settlement."""
+        with self.report.phase(f"foreign keys {table}"), \
+                self._foreign_keys_plan(cursor, table, internal):
+            try:
+                for name, _ in internal:
+                    cursor.execute(_alter(STAGING_SCHEMA, table)
+                                   + f"VALIDATE CONSTRAINT {_quote(name)}")
+            except errors.ForeignKeyViolation:
+                self._fk_violated.append(table)
 
     def _foreign_key_check_early(self, cursor, table: str, name: str, condef: str) -> None:
         """Check an FK to a table that is not swapped (``nc_stop`` → ``nc_agency``) while
@@ -488,9 +519,14 @@ class StagingImport:
                 for name, _ in internal:
                     cursor.execute(_alter(STAGING_SCHEMA, table)
                                    + f"DROP CONSTRAINT {_quote(name)}")
-            for table, internal in self._fk_internal:
-                with self.report.phase(f"foreign keys {table} again"):
-                    self._foreign_keys_add(cursor, table, internal, on_fk_violation)
+            # Table by table in dependency order (a table's FKs may have been staged in
+            # two goes, ``foreign_keys_ahead`` and ``build``).
+            for table in self.tables:
+                internal = [fk for staged, fks in self._fk_internal if staged == table
+                            for fk in fks]
+                if internal:
+                    with self.report.phase(f"foreign keys {table} again"):
+                        self._foreign_keys_add(cursor, table, internal, on_fk_violation)
         self._fk_violated.clear()
 
     def keys_build(self, table: str, *, conn=None, keys: bool = True,
@@ -807,9 +843,15 @@ class StagingImport:
             rows_removed.append(table)
             fallback(table, name, condef)
 
-        counts = [(_count_read_name(table), functools.partial(_rows_count, table=table))
-                  for table in self._expected_counts if table not in self._counted_by_reads]
-        self._final_reads.extendleft(reversed(counts))
+        # The loader's reads (of whole big tables) first, then the counts, biggest table
+        # first: the last read to start is then a short one, and both connections
+        # finish at about the same time.
+        uncounted = sorted((table for table in self._expected_counts
+                            if table not in self._counted_by_reads),
+                           key=lambda table: -self._expected_counts[table])
+        self._final_reads.extend(
+            (_count_read_name(table), functools.partial(_rows_count, table=table))
+            for table in uncounted)
 
         def helper_lane(steps_conn) -> None:
             self.steps_run(steps_conn)
