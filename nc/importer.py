@@ -614,9 +614,8 @@ def files_copy_and_insert(
                                 f"counted while loading ({uncounted:,} stop ids left to SQL)")
         if specs[0].table != "nc_stop":
             # PERSON and the small files are done long before Stop: index and analyse them
-            # meanwhile.
-            # Serial builds: the Stop.txt load keeps both cores busy meanwhile, so
-            # parallel workers would only add their coordination and merge (alternating
+            # meanwhile, serially: the Stop.txt load keeps both cores busy, so parallel
+            # workers would only add their coordination and merge (alternating
             # runs at 2 M stops: 0.1 s faster on average, in four pairs of five; at 20 M
             # 64.9 and 68.6 s against 69.7 and 67.8 s).
             with conn.cursor() as cursor:

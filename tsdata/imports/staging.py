@@ -183,7 +183,6 @@ class StagingImport:
         # VALID, those still to validate (taken by whichever connection is free), and the
         # tables where a validation found a violation.
         self._fk_internal: list[tuple[str, list[tuple[str, str]]]] = []
-        self._fks_staged: set[str] = set()  # the names in ``_fk_internal``
         self._fk_queue: collections.deque = collections.deque()
         self._fk_violated: list[str] = []
         self._step_tables: list[str] = []
@@ -416,18 +415,24 @@ class StagingImport:
         tables outside staging are deferred until after the swap."""
         own_queue = []
         for table in self.tables:
-            internal = []
             for name, contype, condef, ref in self._definitions[table].constraints:
                 if contype == "f" and ref not in self.tables:
                     self._deferred_fks.append((table, name, condef))
                     self._early_fk_queue.append((table, name, condef))
-                elif contype == "f" and name not in self._fks_staged:
-                    internal.append((name, self._staged_reference(condef, ref)))
+            internal = self._fks_unstaged(table, references=self.tables)
             if not internal:
                 continue
             self._foreign_keys_stage_table(cursor, table, internal)
             (own_queue if table in pending else self._fk_queue).append((table, internal))
         return own_queue
+
+    def _fks_unstaged(self, table: str, *, references) -> list[tuple[str, str]]:
+        """(name, staged definition) of ``table``'s FKs to ``references`` (staging tables)
+        that are not staged yet."""
+        staged = {name for _, internal in self._fk_internal for name, _ in internal}
+        return [(name, self._staged_reference(condef, ref))
+                for name, contype, condef, ref in self._definitions[table].constraints
+                if contype == "f" and ref in references and name not in staged]
 
     def _foreign_keys_stage_table(self, cursor, table: str,
                                   internal: list[tuple[str, str]]) -> None:
@@ -437,7 +442,6 @@ class StagingImport:
                         for name, condef in internal)
         )
         self._fk_internal.append((table, internal))
-        self._fks_staged.update(name for name, _ in internal)
 
     def foreign_keys_ahead(self) -> None:
         """Add and validate now, on this connection, the FKs between staging tables whose
@@ -453,11 +457,7 @@ class StagingImport:
             for table in self.tables:
                 if table not in keyed or table not in self._indexes_done:
                     continue
-                ready = [
-                    (name, self._staged_reference(condef, ref))
-                    for name, contype, condef, ref in self._definitions[table].constraints
-                    if contype == "f" and ref in keyed and name not in self._fks_staged
-                ]
+                ready = self._fks_unstaged(table, references=keyed)
                 if ready:
                     self._foreign_keys_stage_table(cursor, table, ready)
                     self._foreign_keys_check(cursor, table, ready)
