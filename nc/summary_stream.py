@@ -557,9 +557,7 @@ class SummaryStream:
         how many there are."""
         with conn.cursor() as cursor:
             table = dirty_table_create(cursor, state="nc", schema=schema)
-            cursor.copy_expert(sql.SQL("COPY {} FROM STDIN").format(table).as_string(cursor),
-                               BytesIterReader(self.dirty_ids_text()), size=1 << 20)
-            stored = cursor.rowcount
+            stored = _copy_in(cursor, table, self.dirty_ids_text())
             cursor.execute(sql.SQL("ANALYZE {}").format(table))
         # The per-stop state is not needed any more: give its pages back before the merge.
         self._state_pages = None
@@ -593,11 +591,8 @@ class SummaryStream:
                 raise RuntimeError("a counted searched stop without its group")
         if uncounted.any():
             with conn.cursor() as cursor:
-                cursor.copy_expert(
-                    sql.SQL("COPY {} FROM STDIN").format(
-                        sql.Identifier(schema, DIRTY_TABLE)).as_string(cursor),
-                    io.BytesIO(b"".join(b"%d\n" % stop for stop in stop_ids[uncounted])),
-                )
+                _copy_in(cursor, sql.Identifier(schema, DIRTY_TABLE),
+                         [b"".join(b"%d\n" % stop for stop in stop_ids[uncounted])])
         kept = ~uncounted
         stop_ids, groups, force = stop_ids[kept], groups[kept], force[kept]
         searches = _occurrences(search_stops, stop_ids)

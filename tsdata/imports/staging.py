@@ -337,10 +337,12 @@ class StagingImport:
         return extra
 
     @contextlib.contextmanager
-    def side_lane(self) -> Iterator[tuple[object, Callable[..., None]]]:
+    def side_lane(self, *, cancel_on_error: bool = True
+                  ) -> Iterator[tuple[object, Callable[..., None]]]:
         """(connection, submit) for work on one thread beside this one: what ``submit``
-        starts runs on the connection; it is cancelled if the block fails, waited for
-        (its errors raised) if not, and the connection is closed afterwards."""
+        starts runs on the connection; if the block fails it is cancelled (or, without
+        ``cancel_on_error``, let finish), otherwise waited for (its errors raised); the
+        connection is closed afterwards."""
         conn = self.new_connection()
         futures = []
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -348,7 +350,8 @@ class StagingImport:
                 yield conn, lambda function, *args: futures.append(
                     pool.submit(function, *args))
             except BaseException:
-                conn.cancel()
+                if cancel_on_error:
+                    conn.cancel()
                 raise
             for future in futures:
                 future.result()
@@ -813,17 +816,12 @@ class StagingImport:
         tables that only share-locks the tables they refer to)."""
         external_foreign_keys_drop_politely(self.conn, OLD_SCHEMA)
         external_foreign_keys_drop_politely(self.conn, STAGING_SCHEMA)
-        drop_conn = self.new_connection()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            dropped = pool.submit(_schemas_drop, drop_conn, (OLD_SCHEMA, STAGING_SCHEMA))
-            try:
-                with self.conn.cursor() as cursor:
-                    for table, name, _ in self._deferred_fks_left():
-                        cursor.execute(_alter(LIVE_SCHEMA, table)
-                                       + f"VALIDATE CONSTRAINT {_quote(name)}")
-            finally:
-                dropped.result()
-        self.connection_release(drop_conn)
+        with self.side_lane(cancel_on_error=False) as (drop_conn, submit):
+            submit(_schemas_drop, drop_conn, (OLD_SCHEMA, STAGING_SCHEMA))
+            with self.conn.cursor() as cursor:
+                for table, name, _ in self._deferred_fks_left():
+                    cursor.execute(_alter(LIVE_SCHEMA, table)
+                                   + f"VALIDATE CONSTRAINT {_quote(name)}")
         with self.conn.cursor() as cursor:
             for statement, params in self._after_swap_statements:
                 cursor.execute(statement, params)

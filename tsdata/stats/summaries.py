@@ -136,7 +136,7 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
             elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
-                with _settings(cursor, config.fill_settings.get(table, {})):
+                with _settings(cursor, _fill_settings(state, table)):
                     _fill_statement_run(cursor, template, part=_every_row, **arguments)
     if dirty:  # dropped, so that a rerun (after rows were removed) builds all in SQL
         cursor.execute(sql.SQL("DROP TABLE {}").format(
@@ -190,8 +190,7 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
     scratch = [sql.Identifier(target_schema, f"{table}_part{index}") for index in range(2)]
 
     def part_fill(part_cursor, index: int) -> None:
-        with _settings(part_cursor, {**PART_SETTINGS,
-                                     **stats_config(state).fill_settings.get(table, {})}):
+        with _settings(part_cursor, _fill_settings(state, table, PART_SETTINGS)):
             _scratch_fill(part_cursor, scratch[index], template, part=parts[index],
                           state=state, source_schema=source_schema,
                           target_schema=target_schema)
@@ -230,8 +229,7 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     # stops, 3 % of them dirty: 0.8 s against 1.9 s). The planner then expects ten rows;
     # with materialising and memoizing off it cannot pick a nested loop that would
     # aggregate a grouped subquery once per dirty row.
-    with _settings(cursor, {**STREAMED_PART_SETTINGS,
-                            **stats_config(state).fill_settings.get(table, {})}):
+    with _settings(cursor, _fill_settings(state, table, STREAMED_PART_SETTINGS)):
         _scratch_fill(
             cursor, scratch, template,
             part=lambda expression: sql.SQL(
@@ -309,6 +307,13 @@ def _parts_merge(cursor, state: str, table: str, columns: str, schema: str,
     for name in parts:
         cursor.execute(sql.SQL("DROP TABLE {}").format(name))
     return rows
+
+
+def _fill_settings(state: str, table: str,
+                   base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Planner settings for filling ``table``: ``base`` under the state's own for that
+    table (``StateStats.fill_settings``)."""
+    return {**(base or {}), **stats_config(state).fill_settings.get(table, {})}
 
 
 @contextlib.contextmanager
