@@ -621,6 +621,8 @@ def files_copy_and_insert(
             with conn.cursor() as cursor:
                 cursor.execute("SET max_parallel_maintenance_workers = 0")
             for spec in specs:
+                if spec.table == "nc_person":
+                    staging.visibility_set(spec.table, conn=conn)
                 staging.keys_build(spec.table, conn=conn)
                 staging.statistics_collect(spec.table, conn=conn)
             other_free.set()
@@ -643,8 +645,10 @@ def files_reconcile(staging: StagingImport, *, report: ImportReport) -> None:
     max_share = float(getattr(settings, "IMPORT_MAX_REJECT_SHARE", 0.001))
     streamed = staging.step_inputs.get(STREAMED_INPUT, {}).get("nc_officerstopsummary")
     with staging.side_lane() as (keys_conn, submit):
-        _files_reconcile(staging, report, max_share,
-                         stop_keys_start=lambda: submit(_stop_keys_build, staging, keys_conn))
+        # The reconciliation removes no stop (Stop.txt has no parent file): nc_stop is
+        # final, and its key is built meanwhile.
+        submit(_stop_keys_build, staging, keys_conn)
+        _files_reconcile(staging, report, max_share)
         if streamed is not None:
             with report.phase("settle counted searched stops"):
                 _searched_settle(staging, streamed, report)
@@ -675,12 +679,12 @@ def _searched_settle(staging: StagingImport, streamed: SummaryStream,
 def _stop_keys_build(staging: StagingImport, conn) -> None:
     """nc_stop's primary key and statistics, while the children are reconciled (no row
     of nc_stop is removed after its own reconciliation)."""
+    staging.visibility_set("nc_stop", conn=conn)
     staging.keys_build("nc_stop", conn=conn, indexes=False)
     staging.statistics_collect("nc_stop", conn=conn)
 
 
-def _files_reconcile(staging: StagingImport, report: ImportReport, max_share: float, *,
-                     stop_keys_start) -> None:
+def _files_reconcile(staging: StagingImport, report: ImportReport, max_share: float) -> None:
     for spec in FILES:
         counts = report.file(spec.filename)
         with report.phase(f"reconcile {spec.filename}"):
@@ -715,8 +719,6 @@ def _files_reconcile(staging: StagingImport, report: ImportReport, max_share: fl
                     [spec.filename],
                 )
                 staging.execute(f"ANALYZE {{staging}}.excluded_{spec.table}")
-            if spec.table == "nc_stop":
-                stop_keys_start()
 
 
 def _excluded_count(staging: StagingImport, spec: FileSpec, counts) -> None:

@@ -1,4 +1,5 @@
-"""The import's allocator setting gives large freed arrays back to the OS (glibc)."""
+"""The import's process-level memory settings: the allocator gives large freed arrays back to
+the OS (glibc), and the garbage collector leaves the objects from before an import alone."""
 
 from __future__ import annotations
 
@@ -42,3 +43,14 @@ def _kept_after_free(mode: str) -> int:
 
 def test_large_arrays_are_given_back_once_the_threshold_is_fixed():
     assert _kept_after_free("fix") < 1 << 20
+
+
+def test_collector_frozen_keeps_earlier_objects_out_of_collections_for_the_block():
+    import gc
+
+    from tsdata.imports.memory import collector_frozen
+
+    gc.unfreeze()
+    with collector_frozen():
+        assert gc.get_freeze_count() > 1000  # the objects of the loaded modules
+    assert gc.get_freeze_count() == 0
