@@ -40,6 +40,7 @@ import functools
 import io
 import logging
 import re
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -178,6 +179,7 @@ class StagingImport:
         # Deferred FKs to check while still in staging (``_foreign_key_check_early``), and
         # those that passed there: added and validated with the staged table.
         self._early_fk_queue: collections.deque = collections.deque()
+        self._early_fk_lock = threading.Lock()
         self._early_fks_valid: set[tuple[str, str]] = set()
         # FKs between staging tables: (table, [(name, staged definition)]) as added NOT
         # VALID, those still to validate (taken by whichever connection is free), and the
@@ -467,12 +469,26 @@ class StagingImport:
 
     def foreign_keys_validate(self, conn) -> None:
         """Validate queued FKs on ``conn`` until the queue is empty (each table is taken
-        by one connection); a table with a violation is noted for the settlement."""
+        by one connection); a table with a violation is noted for the settlement.
+
+        A check of an FK to a live table locks its (staged) child against index builds:
+        another connection leaves those of tables still being indexed to the import
+        connection, which takes them after its builds (``build``), instead of waiting
+        for the builds (NC at 20 million stops: nc_stop's index builds, 3 s)."""
         with conn.cursor() as cursor:
             for table, internal in _taken(self._fk_queue):
                 self._foreign_keys_check(cursor, table, internal)
-            for table, name, condef in _taken(self._early_fk_queue):
-                self._foreign_key_check_early(cursor, table, name, condef)
+            while (fk := self._early_fk_take(indexed_only=conn is not self.conn)) is not None:
+                self._foreign_key_check_early(cursor, *fk)
+
+    def _early_fk_take(self, *, indexed_only: bool) -> tuple[str, str, str] | None:
+        """The next queued FK to a live table (of an indexed table only, if asked)."""
+        with self._early_fk_lock:
+            for fk in self._early_fk_queue:
+                if not indexed_only or fk[0] in self._indexes_done:
+                    self._early_fk_queue.remove(fk)
+                    return fk
+        return None
 
     def _foreign_keys_check(self, cursor, table: str, internal: list[tuple[str, str]]) -> None:
         """Validate ``table``'s staged FKs ``internal``; a violation is noted for the
