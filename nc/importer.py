@@ -621,7 +621,7 @@ def files_copy_and_insert(
             with conn.cursor() as cursor:
                 cursor.execute("SET max_parallel_maintenance_workers = 0")
             for spec in specs:
-                if spec.table == "nc_person":
+                if spec.table == "nc_person":  # the big one: see ``visibility_set``
                     staging.visibility_set(spec.table, conn=conn)
                 staging.keys_build(spec.table, conn=conn)
                 staging.statistics_collect(spec.table, conn=conn)
@@ -677,8 +677,7 @@ def _searched_settle(staging: StagingImport, streamed: SummaryStream,
 
 
 def _stop_keys_build(staging: StagingImport, conn) -> None:
-    """nc_stop's primary key and statistics, while the children are reconciled (no row
-    of nc_stop is removed after its own reconciliation)."""
+    """nc_stop's vacuum, primary key and statistics, while the children are reconciled."""
     staging.visibility_set("nc_stop", conn=conn)
     staging.keys_build("nc_stop", conn=conn, indexes=False)
     staging.statistics_collect("nc_stop", conn=conn)
