@@ -499,7 +499,6 @@ def test_values_typed_input_would_accept_are_validated_like_the_rest(tmp_path, s
     assert report.files["PERSON.txt"].reasons == {"PersonID is not an integer": 1}
 
 
-
 def _vacuums(table: str) -> int:
     """How many times the live ``table`` (under its current oid) was vacuumed."""
     with connections["traffic_stops_nc"].cursor() as cursor:

@@ -576,23 +576,19 @@ class StagingImport:
         the FK checks and counts afterwards read the indexes alone (index-only scans).
         Autovacuum would otherwise make the same pass over the live table after the
         swap (millions of inserted rows trigger it)."""
-        with (conn or self.conn).cursor() as cursor:
-            cursor.execute(
-                sql.SQL("VACUUM {s}.{t}").format(
-                    s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                )
-            )
+        self._maintenance_run("VACUUM", table, conn)
 
     def statistics_collect(self, table: str, *, conn=None) -> None:
         """``ANALYZE`` a loaded table (a loader may do it early, on its own connection,
         once the table is complete; later deletions of a few rows do not matter)."""
-        with (conn or self.conn).cursor() as cursor:
-            cursor.execute(
-                sql.SQL("ANALYZE {s}.{t}").format(
-                    s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                )
-            )
+        self._maintenance_run("ANALYZE", table, conn)
         self._analyzed.add(table)
+
+    def _maintenance_run(self, command: str, table: str, conn) -> None:
+        """``command`` (VACUUM, ANALYZE) on a staged table, on ``conn`` or this one."""
+        with (conn or self.conn).cursor() as cursor:
+            cursor.execute(sql.SQL(command + " {}").format(
+                sql.Identifier(STAGING_SCHEMA, table)))
 
     def _keys_add(self, cursor, table: str, keys) -> None:
         statement = _alter(STAGING_SCHEMA, table) + ", ".join(
@@ -765,13 +761,8 @@ class StagingImport:
                     "SELECT EXISTS (SELECT 1 FROM pg_statistic WHERE starelid = %s::regclass)",
                     [f"{STAGING_SCHEMA}.{table}"],
                 )
-                if cursor.fetchone()[0]:
-                    continue
-                cursor.execute(
-                    sql.SQL("ANALYZE {s}.{t}").format(
-                        s=sql.Identifier(STAGING_SCHEMA), t=sql.Identifier(table)
-                    )
-                )
+                if not cursor.fetchone()[0]:
+                    self.statistics_collect(table)
 
     # ---- swap -------------------------------------------------------------------------
     def swap(self) -> None:
