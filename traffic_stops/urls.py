@@ -21,3 +21,9 @@ urlpatterns = [
     # Pre-2016 NC paths of the public docs: same answers, with a canonical Link header.
     path("api/", include((legacy_nc_urlpatterns(), "nc-legacy"))),
 ]
+
+# JSON under /api/ and /<state>/api/, the site's error pages elsewhere (traffic_stops/errors.py).
+handler400 = "traffic_stops.errors.bad_request"
+handler403 = "traffic_stops.errors.permission_denied"
+handler404 = "traffic_stops.errors.page_not_found"
+handler500 = "traffic_stops.errors.server_error"
