@@ -1,11 +1,13 @@
-"""URLs under ``/md/``: the API (DRF router root, agencies, statistics)."""
+"""URLs under ``/md/``: the state's pages and its API (router root, agencies, statistics)."""
 
 from django.urls import include, path
 
+from tsdata.pages.urls import state_page_urlpatterns
 from tsdata.stats.api.urls import state_api_router
 
 app_name = "md"
 
 urlpatterns = [
+    *state_page_urlpatterns("md"),
     path("api/", include(state_api_router("md").urls)),
 ]

@@ -1,11 +1,13 @@
-"""URLs under ``/nc/``: the API (DRF router root, agencies, statistics)."""
+"""URLs under ``/nc/``: the state's pages and its API (router root, agencies, statistics)."""
 
 from django.urls import include, path
 
+from tsdata.pages.urls import state_page_urlpatterns
 from tsdata.stats.api.urls import state_api_router
 
 app_name = "nc"
 
 urlpatterns = [
+    *state_page_urlpatterns("nc"),
     path("api/", include(state_api_router("nc").urls)),
 ]
