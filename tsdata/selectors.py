@@ -24,3 +24,8 @@ def state_facts_by_key() -> list[dict]:
             }
         )
     return result
+
+
+def state_facts_one(state: str) -> dict:
+    """One state's entry of ``state_facts_by_key`` (facts may be None before an import)."""
+    return next(entry for entry in state_facts_by_key() if entry["key"] == state)

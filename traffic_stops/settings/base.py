@@ -61,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tsdata.pages.context.site_navigation",
             ],
         },
     },
@@ -175,6 +176,11 @@ NC_AUTO_IMPORT_MONITORS = env_list("NC_AUTO_IMPORT_MONITORS", ("nc-monitor@examp
 COMPLIANCE_REPORT_LIST = env_list("COMPLIANCE_REPORT_LIST")
 IMPORT_MAX_REJECT_SHARE = float(env_str("IMPORT_MAX_REJECT_SHARE", "0.001"))
 CENSUS_API_KEY = env_str("CENSUS_API_KEY")
+CENSUS_API_URL = env_str("CENSUS_API_URL", "https://api.census.gov/data")
+# The pre-built ACS file ``import_census`` downloads when given no source (the original's).
+CENSUS_DEFAULT_URL = env_str(
+    "CENSUS_DEFAULT_URL", "https://s3-us-west-2.amazonaws.com/openpolicingdata/acs-2016.json"
+)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -1,0 +1,246 @@
+// Agency dashboard charts: SVG drawn with Observable Plot from the numbers the server put in
+// the page (#dashboard-drawing). The server also renders every chart's table, so the page
+// reads without JavaScript; this script adds the charts, the table toggle and the SVG/PNG
+// downloads. No number is computed here: the page, its tables and the CSVs share one source.
+import * as Plot from "@observablehq/plot";
+
+// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), darkened
+// where needed for 3:1 contrast against white; series also differ by symbol and label.
+const PALETTE = ["#0072B2", "#C84E00", "#007A5A", "#B0468C", "#8A6100", "#3B7EA1", "#5E3C99",
+  "#555555"];
+const SYMBOLS = ["circle", "square", "triangle", "diamond", "star", "cross", "wye", "times"];
+const TOTAL_COLOUR = "#000000";
+
+function formatter(kind) {
+  if (kind === "int") return (v) => v.toLocaleString("en-US");
+  if (kind === "signed_pct") return (v) => `${v > 0 ? "+" : ""}${v.toFixed(1)}%`;
+  return (v) => `${v.toFixed(1)}%`;
+}
+
+function seriesOrder(points, key) {
+  return [...new Set(points.map((p) => p[key]))];
+}
+
+function colourScale(domain) {
+  return {
+    domain,
+    range: domain.map((name, i) => (name === "Total" ? TOTAL_COLOUR : PALETTE[i % PALETTE.length])),
+  };
+}
+
+function axisLabel(kind) {
+  if (kind === "int") return "Count";
+  if (kind === "signed_pct") return "Difference from the comparison group (%)";
+  return "Percent";
+}
+
+function drawBars(chart, width) {
+  const fmt = formatter(chart.kind);
+  const labels = seriesOrder(chart.points, "label");
+  const points = chart.points.filter((p) => p.value !== null);
+  return Plot.plot({
+    width,
+    height: 40 + labels.length * 34,
+    marginLeft: Math.min(170, 12 + 7.5 * Math.max(...labels.map((l) => l.length))),
+    marginRight: 60,
+    x: {label: axisLabel(chart.kind), grid: true, nice: true},
+    y: {label: null, domain: labels},
+    color: colourScale(labels),
+    marks: [
+      Plot.barX(points, {x: "value", y: "label", fill: "label"}),
+      Plot.text(points, {x: "value", y: "label", text: (d) => fmt(d.value), dx: 4,
+        textAnchor: "start", fill: "#1b1f24"}),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+function drawLines(chart, width, year, shown) {
+  const fmt = formatter(chart.kind);
+  const domain = seriesOrder(chart.points, "series");
+  const points = chart.points.filter((p) => shown.has(p.series) && p.value !== null);
+  const last = domain.filter((s) => shown.has(s)).map((s) => {
+    const ofSeries = points.filter((p) => p.series === s);
+    return ofSeries[ofSeries.length - 1];
+  }).filter(Boolean);
+  const years = seriesOrder(chart.points, "x");
+  return Plot.plot({
+    width,
+    height: 380,
+    marginRight: 120,
+    x: {label: chart.xLabel || "Year", tickFormat: "d",
+      ticks: years.length > 12 ? undefined : years},
+    y: {label: axisLabel(chart.kind), grid: true, tickFormat: chart.kind === "int" ? "s" : (v) => `${v}%`},
+    color: colourScale(domain),
+    symbol: {domain, range: domain.map((_, i) => SYMBOLS[i % SYMBOLS.length])},
+    marks: [
+      Plot.ruleY([0]),
+      year ? Plot.ruleX([year], {stroke: "#6b7280", strokeDasharray: "4,3"}) : null,
+      Plot.line(points, {x: "x", y: "value", stroke: "series", strokeWidth: 2}),
+      Plot.dot(points, {x: "x", y: "value", stroke: "series", fill: "series", symbol: "series", r: 3.5,
+        title: (d) => `${d.series}, ${d.x}: ${fmt(d.value)}`}),
+      Plot.text(last, {x: "x", y: "value", text: "series", dx: 8, textAnchor: "start", fill: "series"}),
+    ],
+  });
+}
+
+function drawGrouped(chart, width) {
+  const fmt = formatter(chart.kind);
+  const groups = seriesOrder(chart.points, "group");
+  const series = seriesOrder(chart.points, "series");
+  const points = chart.points.filter((p) => p.value !== null);
+  return Plot.plot({
+    width,
+    height: 30 + groups.length * (series.length * 17 + 16),
+    marginLeft: Math.min(190, 12 + 7 * Math.max(...series.map((l) => l.length))),
+    marginRight: 70,
+    x: {label: axisLabel(chart.kind), grid: true, nice: true},
+    fy: {label: null, domain: groups, padding: 0.15},
+    y: {label: null, domain: series},
+    color: colourScale(series),
+    marks: [
+      Plot.frame({stroke: "#d0d5dc"}),
+      Plot.barX(points, {x: "value", y: "series", fy: "group", fill: "series"}),
+      Plot.text(points, {x: (d) => Math.max(d.value, 0), y: "series", fy: "group",
+        text: (d) => fmt(d.value), dx: 4, textAnchor: "start", fill: "#1b1f24"}),
+      Plot.text(groups, {fy: (d) => d, text: (d) => d, frameAnchor: "top-left", dy: 2, dx: 2,
+        fontWeight: "bold", fill: "#1b1f24"}),
+      Plot.ruleX([0]),
+    ],
+    style: {fontSize: "12px"},
+  });
+}
+
+function legend(figure, chart, shown, redraw) {
+  const domain = seriesOrder(chart.points, "series");
+  const colours = colourScale(domain);
+  const box = document.createElement("fieldset");
+  box.className = "series-legend";
+  box.innerHTML = "<legend>Series shown</legend>";
+  domain.forEach((name, i) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.checked = shown.has(name);
+    input.addEventListener("change", () => {
+      if (input.checked) shown.add(name); else shown.delete(name);
+      redraw();
+    });
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = colours.range[i];
+    swatch.setAttribute("aria-hidden", "true");
+    swatch.dataset.symbol = SYMBOLS[i % SYMBOLS.length];
+    label.append(input, swatch, document.createTextNode(name));
+    box.appendChild(label);
+  });
+  figure.querySelector("[data-plot]").before(box);
+}
+
+function svgText(svg) {
+  const copy = svg.cloneNode(true);
+  copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  copy.setAttribute("font-family", "system-ui, sans-serif");
+  copy.style.background = "#fff";
+  return new XMLSerializer().serializeToString(copy);
+}
+
+function save(blob, name) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+}
+
+function download(figure, format) {
+  const svg = figure.querySelector("[data-plot] svg");
+  if (!svg) return;
+  const base = `${document.body.dataset.slug || "chart"}-${figure.dataset.chart}`;
+  const text = svgText(svg);
+  if (format === "svg") {
+    save(new Blob([text], {type: "image/svg+xml"}), `${base}.svg`);
+    return;
+  }
+  const {width, height} = svg.getBoundingClientRect();
+  const image = new Image();
+  image.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.ceil(width * 2);
+    canvas.height = Math.ceil(height * 2);
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob((blob) => save(blob, `${base}.png`), "image/png");
+  };
+  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
+}
+
+function setupChart(figure, chart, year) {
+  const plot = figure.querySelector("[data-plot]");
+  const table = figure.querySelector(".chart-table");
+  const toggle = figure.querySelector("[data-toggle-table]");
+  const shown = new Set(chart.shown && chart.shown.length ? chart.shown :
+    seriesOrder(chart.points, chart.mark === "lines" ? "series" : "label"));
+  const redraw = () => {
+    const width = Math.max(300, plot.clientWidth || figure.clientWidth - 32);
+    let svg;
+    if (chart.mark === "hbar") svg = drawBars(chart, width);
+    else if (chart.mark === "lines") svg = drawLines(chart, width, year, shown);
+    else svg = drawGrouped(chart, width);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", chart.title);
+    plot.replaceChildren(svg);
+  };
+  if (chart.mark === "lines") legend(figure, chart, shown, redraw);
+  redraw();
+  table.hidden = true;
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const showTable = table.hidden;
+    table.hidden = !showTable;
+    plot.hidden = showTable;
+    toggle.textContent = showTable ? "Show chart" : "Show table";
+    toggle.setAttribute("aria-expanded", showTable ? "true" : "false");
+  });
+  figure.querySelectorAll("[data-download]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => download(figure, button.dataset.download));
+  });
+  return redraw;
+}
+
+function main() {
+  const source = document.getElementById("dashboard-drawing");
+  if (!source) return;
+  document.documentElement.classList.add("js");
+  const drawing = JSON.parse(source.textContent);
+  const redraws = [];
+  document.querySelectorAll("figure[data-chart]").forEach((figure) => {
+    const chart = drawing.charts[figure.dataset.chart];
+    if (chart && figure.querySelector("[data-plot]")) redraws.push(setupChart(figure, chart, drawing.year));
+  });
+  const year = document.getElementById("year");
+  if (year) {
+    // Empty fields stay out of the address, so shared links are short and canonical.
+    year.form.addEventListener("submit", () => {
+      year.form.querySelectorAll("select, input").forEach((field) => {
+        if (!field.value) field.disabled = true;
+      });
+    });
+    year.addEventListener("change", () => year.form.requestSubmit());
+  }
+  let lastWidth = window.innerWidth;
+  let timer = null;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === lastWidth) return;
+    lastWidth = window.innerWidth;
+    clearTimeout(timer);
+    timer = setTimeout(() => redraws.forEach((redraw) => redraw()), 150);
+  });
+  document.body.dataset.drawn = "true";
+}
+
+main();

@@ -1,0 +1,97 @@
+"""The derived measures of the dashboards, computed from API arrays (one definition each).
+
+Every function takes the JSON arrays the statistics API returns (rows of group keys plus one
+count per category key) so that a page, a CSV export and a test reading the API compute the
+same number the same way. ``year=None`` means all years added up. What each measure means is
+written out in docs/api.md ("Derived measures").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Row = dict[str, Any]
+GROUP_KEYS = ("year", "purpose", "search_type")
+
+
+def ratio(part: int | float, whole: int | float) -> float | None:
+    """``part / whole``, or None when the whole is zero (undefined, never shown as 0)."""
+    return part / whole if whole else None
+
+
+def row_categories(rows: Iterable[Row]) -> list[str]:
+    """Category keys present in the rows (the API adds unknown codes as extra keys)."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            if key not in GROUP_KEYS:
+                seen.setdefault(key, None)
+    return list(seen)
+
+
+def years_of(rows: Iterable[Row], *, start_year: int | None = None) -> list[int]:
+    """Distinct years of the rows from ``start_year`` on, ascending."""
+    return sorted({row["year"] for row in rows if start_year is None or row["year"] >= start_year})
+
+
+def counts_by_category(
+    rows: Iterable[Row], categories: Sequence[str], *, year: int | None = None,
+    start_year: int | None = None, where: dict[str, Any] | None = None,
+) -> dict[str, int]:
+    """Counts per category, summed over the rows of ``year`` (all years from ``start_year``
+    when None) whose group keys equal ``where``."""
+    totals = dict.fromkeys(categories, 0)
+    for row in rows:
+        if year is not None and row["year"] != year:
+            continue
+        if year is None and start_year is not None and row["year"] < start_year:
+            continue
+        if where and any(row.get(key) != value for key, value in where.items()):
+            continue
+        for category in categories:
+            totals[category] += row.get(category, 0)
+    return totals
+
+
+def shares(counts: dict[str, int]) -> dict[str, float | None]:
+    """Each category's share of the counts' total (None when the total is zero)."""
+    total = sum(counts.values())
+    return {category: ratio(count, total) for category, count in counts.items()}
+
+
+def search_rates(
+    stops: dict[str, int], searches: dict[str, int]
+) -> dict[str, float | None]:
+    """Searches per stop for each category and for ``total`` (all categories together)."""
+    rates = {category: ratio(searches.get(category, 0), stops[category]) for category in stops}
+    rates["total"] = ratio(sum(searches.values()), sum(stops.values()))
+    return rates
+
+
+def likelihood_vs_base(
+    stops: dict[str, int], searches: dict[str, int], *, base: str
+) -> dict[str, float | None]:
+    """How much more (or less) likely each category is to be searched than ``base``:
+    (rate − base rate) / base rate. None when either rate is undefined or the base rate is
+    zero, or when the category itself was never searched (no evidence either way)."""
+    base_rate = ratio(searches.get(base, 0), stops.get(base, 0))
+    result: dict[str, float | None] = {}
+    for category in stops:
+        if category == base:
+            continue
+        rate = ratio(searches.get(category, 0), stops[category])
+        if rate is None or not base_rate or rate == 0:
+            result[category] = None
+        else:
+            result[category] = (rate - base_rate) / base_rate
+    return result
+
+
+def hit_rates(searches: dict[str, int], contraband: dict[str, int]) -> dict[str, float | None]:
+    """Contraband finds per search for each category: 0 when searched and nothing found,
+    None when never searched."""
+    return {
+        category: ratio(contraband.get(category, 0), count)
+        for category, count in searches.items()
+    }
