@@ -1,0 +1,148 @@
+"""The Find a Stop view: one function view per state built from its configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateformat import format as date_format
+
+from tsdata.states import state_config
+from tsdata.stopsearch.config import StopSearchConfig
+from tsdata.stopsearch.cursors import cursor_decode, cursor_encode
+from tsdata.stopsearch.export import stop_search_csv_response
+from tsdata.stopsearch.forms import StopSearchForm
+from tsdata.stopsearch.selectors import (
+    SearchPage,
+    agency_last_reported,
+    stop_search_count,
+    stop_search_page,
+    stop_search_q,
+)
+
+DISPLAY_DATE = "n/j/Y P"  # 8/13/2014 3:30 p.m.
+PAGING_PARAMS = ("after", "before", "format")
+
+
+def stop_search_view(config: StopSearchConfig) -> Callable[[HttpRequest], HttpResponse]:
+    def stops_search(request: HttpRequest) -> HttpResponse:
+        return _search(request, config)
+
+    stops_search.__doc__ = f"Find a Stop for {config.state.upper()}."
+    return stops_search
+
+
+def _search(request: HttpRequest, config: StopSearchConfig) -> HttpResponse:
+    state = state_config(config.state)
+    datalist_id = f"{config.state}-agency-names"
+    # A request carrying only paging parameters (or nothing) shows the blank form.
+    bound = any(name in request.GET for name in config.form_class.base_fields)
+    form = config.form_class(request.GET if bound else None, datalist_id=datalist_id)
+    context: dict = {
+        "state": state,
+        "form": form,
+        "datalist_id": datalist_id,
+        "agency_names": _agency_names(config),
+        "searched": False,
+    }
+    if bound and form.is_valid():
+        agency = form.cleaned_data["agency"]
+        q = stop_search_q(config, form.cleaned_data)
+        if request.GET.get("format") == "csv":
+            return stop_search_csv_response(config, q, agency_name=agency.name)
+        context.update(_results(request, config, form, q, ZoneInfo(state.tz_name)))
+    return render(request, "stopsearch/search.html", context)
+
+
+def _results(request: HttpRequest, config: StopSearchConfig, form: StopSearchForm, q,
+             tz: ZoneInfo) -> dict:
+    agency = form.cleaned_data["agency"]
+    keys = len(config.keyset)
+    page = stop_search_page(config, q, after=cursor_decode(request.GET.get("after"), keys),
+                            before=cursor_decode(request.GET.get("before"), keys))
+    count = stop_search_count(config, q, cache_key=_filters_key(form))
+    base_query = [(key, value) for key, values in request.GET.lists()
+                  if key not in PAGING_PARAMS for value in values]
+    last_reported = None if page.rows else agency_last_reported(config, agency)
+    agency_url = agency_detail_url(config.state, agency.pk)
+    return {
+        "searched": True,
+        "agency": agency,
+        "agency_url": agency_url,
+        "count": count,
+        "columns": config.columns,
+        "rows": _table_rows(config, page, agency, agency_url, tz),
+        "at_top": page.newer is None,
+        "newest_url": "?" + urlencode(base_query),
+        "newer_url": _page_url(base_query, "before", page.newer),
+        "older_url": _page_url(base_query, "after", page.older),
+        "csv_url": "?" + urlencode([*base_query, ("format", "csv")]),
+        "last_reported": _display_date(last_reported, tz) if last_reported else "",
+    }
+
+
+def agency_detail_url(state: str, agency_id: int) -> str:
+    """The agency dashboard's URL (the literal path while that page is not routed)."""
+    try:
+        return reverse(f"{state}:agency-detail", args=[agency_id])
+    except NoReverseMatch:
+        return f"/{state}/agency/{agency_id}/"
+
+
+def _page_url(base_query: list[tuple[str, str]], name: str, cursor: tuple | None) -> str:
+    if cursor is None:
+        return ""
+    return "?" + urlencode([*base_query, (name, cursor_encode(cursor))])
+
+
+def _filters_key(form: StopSearchForm) -> str:
+    """A canonical spelling of the search (for the count cache)."""
+    parts = []
+    for name, value in sorted(form.cleaned_data.items()):
+        if isinstance(value, models.Model):
+            value = value.pk
+        elif isinstance(value, list):
+            value = sorted(value)
+        parts.append(f"{name}={value}")
+    return "&".join(parts)
+
+
+def _agency_names(config: StopSearchConfig) -> list[str]:
+    """Suggestions of the agency field that work without JavaScript (an HTML datalist)."""
+    return list(config.agency_model.objects.order_by("name")
+                .values_list("name", flat=True).distinct())
+
+
+def _display_date(value: dt.datetime, tz: ZoneInfo) -> str:
+    return date_format(value.astimezone(tz), DISPLAY_DATE)
+
+
+def _table_rows(config: StopSearchConfig, page: SearchPage, agency, agency_url: str,
+                tz: ZoneInfo) -> list[dict]:
+    """Each row's cells as text and optional link, in the configured column order."""
+    rows = []
+    for row in page.rows:
+        cells = []
+        for column in config.columns:
+            value = row.get(column.key)
+            href = ""
+            if column.kind == "date":
+                text = _display_date(value, tz) if value else ""
+            elif column.kind == "agency":
+                text, href = agency.name, agency_url
+            elif column.kind == "officer":
+                text = value or ""
+                href = f"{agency_url}?{urlencode({'officer_id': value})}" if value else ""
+            elif column.choices is not None:
+                text = column.choices.get(value, value or "")
+            else:
+                text = "" if value is None else value
+            cells.append({"text": text, "href": href})
+        rows.append({"stop_id": row["stop_id"], "cells": cells})
+    return rows
