@@ -28,6 +28,11 @@ function colourScale(domain) {
   };
 }
 
+// Counts are whole numbers: no "0.5 stops" ticks.
+function countTicks(kind) {
+  return kind === "int" ? (v) => (Number.isInteger(v) ? v.toLocaleString("en-US") : "") : undefined;
+}
+
 function axisLabel(kind) {
   if (kind === "int") return "Count";
   if (kind === "signed_pct") return "Difference from the comparison group (%)";
@@ -43,7 +48,7 @@ function drawBars(chart, width) {
     height: 40 + labels.length * 34,
     marginLeft: Math.min(170, 12 + 7.5 * Math.max(...labels.map((l) => l.length))),
     marginRight: 60,
-    x: {label: axisLabel(chart.kind), grid: true, nice: true},
+    x: {label: axisLabel(chart.kind), grid: true, nice: true, tickFormat: countTicks(chart.kind)},
     y: {label: null, domain: labels},
     color: colourScale(labels),
     marks: [
@@ -57,7 +62,7 @@ function drawBars(chart, width) {
 
 function drawLines(chart, width, year, shown) {
   const fmt = formatter(chart.kind);
-  const domain = seriesOrder(chart.points, "series");
+  const domain = chart.series;
   const points = chart.points.filter((p) => shown.has(p.series) && p.value !== null);
   const last = domain.filter((s) => shown.has(s)).map((s) => {
     const ofSeries = points.filter((p) => p.series === s);
@@ -66,8 +71,8 @@ function drawLines(chart, width, year, shown) {
   const years = seriesOrder(chart.points, "x");
   return Plot.plot({
     width,
-    height: 380,
-    marginRight: 120,
+    height: width < 500 ? 300 : 380,
+    marginRight: width < 500 ? 80 : 120,
     x: {label: chart.xLabel || "Year", tickFormat: "d",
       ticks: years.length > 12 ? undefined : years},
     y: {label: axisLabel(chart.kind), grid: true, tickFormat: chart.kind === "int" ? "s" : (v) => `${v}%`},
@@ -87,24 +92,26 @@ function drawLines(chart, width, year, shown) {
 function drawGrouped(chart, width) {
   const fmt = formatter(chart.kind);
   const groups = seriesOrder(chart.points, "group");
-  const series = seriesOrder(chart.points, "series");
+  const series = chart.series;
   const points = chart.points.filter((p) => p.value !== null);
+  // Each group (stop purpose, search type) is a band titled above its bars; every bar is
+  // labelled with its group and value, so no colour has to be decoded.
   return Plot.plot({
     width,
-    height: 30 + groups.length * (series.length * 17 + 16),
+    height: 40 + groups.length * (series.length * 17 + 34),
+    marginTop: 26,
     marginLeft: Math.min(190, 12 + 7 * Math.max(...series.map((l) => l.length))),
     marginRight: 70,
-    x: {label: axisLabel(chart.kind), grid: true, nice: true},
-    fy: {label: null, domain: groups, padding: 0.15},
+    x: {label: axisLabel(chart.kind), grid: true, nice: true, tickFormat: countTicks(chart.kind)},
+    fy: {axis: null, domain: groups, padding: 0.32},
     y: {label: null, domain: series},
     color: colourScale(series),
     marks: [
-      Plot.frame({stroke: "#d0d5dc"}),
       Plot.barX(points, {x: "value", y: "series", fy: "group", fill: "series"}),
       Plot.text(points, {x: (d) => Math.max(d.value, 0), y: "series", fy: "group",
         text: (d) => fmt(d.value), dx: 4, textAnchor: "start", fill: "#1b1f24"}),
-      Plot.text(groups, {fy: (d) => d, text: (d) => d, frameAnchor: "top-left", dy: 2, dx: 2,
-        fontWeight: "bold", fill: "#1b1f24"}),
+      Plot.text(groups, {fy: (d) => d, text: (d) => d, frameAnchor: "top-left", dy: -16,
+        dx: -4, fontWeight: "bold", fontSize: 13, fill: "#1b1f24"}),
       Plot.ruleX([0]),
     ],
     style: {fontSize: "12px"},
@@ -112,7 +119,7 @@ function drawGrouped(chart, width) {
 }
 
 function legend(figure, chart, shown, redraw) {
-  const domain = seriesOrder(chart.points, "series");
+  const domain = chart.series;
   const colours = colourScale(domain);
   const box = document.createElement("fieldset");
   box.className = "series-legend";
@@ -182,8 +189,7 @@ function setupChart(figure, chart, year) {
   const plot = figure.querySelector("[data-plot]");
   const table = figure.querySelector(".chart-table");
   const toggle = figure.querySelector("[data-toggle-table]");
-  const shown = new Set(chart.shown && chart.shown.length ? chart.shown :
-    seriesOrder(chart.points, chart.mark === "lines" ? "series" : "label"));
+  const shown = new Set(chart.shown && chart.shown.length ? chart.shown : chart.series);
   const redraw = () => {
     const width = Math.max(300, plot.clientWidth || figure.clientWidth - 32);
     let svg;

@@ -52,6 +52,16 @@ class Chart:
     value_kind: str = PCT
     x_label: str = ""
     shown_series: list[str] = field(default_factory=list)
+    # Series in display order when some have no point to draw (undefined rates).
+    series_names: list[str] = field(default_factory=list)
+
+    @property
+    def series(self) -> list[str]:
+        """Names of the drawn series (bars or lines) in display order."""
+        if self.series_names:
+            return self.series_names
+        key = "label" if self.mark == "hbar" else "series"
+        return list(dict.fromkeys(point[key] for point in self.points))
 
     @property
     def display_rows(self) -> list[list[str]]:
@@ -233,6 +243,7 @@ def search_rate_chart(stops: list[dict], searches: list[dict], scope: Scope) -> 
         summary=rate_summary(scope, metrics.search_rates(chosen_stops, chosen_searches)),
         basis=sum(chosen_searches.values()), basis_noun="searches", x_label="Year",
         shown_series=[labels[key] for key in config.search_rate_defaults if key in labels],
+        series_names=list(labels.values()),
     )
 
 
@@ -272,11 +283,12 @@ def likelihood_chart(by_reason: dict[str, list[dict]], scope: Scope) -> Chart:
     return Chart(
         id="likelihood", title="Likelihood of search by stop cause",
         help=f"For each stop purpose: how much more (or less) likely each group is to be "
-             f"searched than {base_label} drivers stopped for the same reason. "
+             f"searched than {base_label.rstrip('*')} drivers stopped for the same reason. "
              "+100% means twice as likely.",
         mark="grouped", columns=columns, rows=table, points=points,
         summary=likelihood_summary(scope, table, compared, base_label),
         basis=basis, basis_noun="searches", value_kind=SIGNED_PCT,
+        series_names=[f"{label} vs. {base_label}" for _, label in compared],
     )
 
 

@@ -152,7 +152,7 @@ def agency_detail(request: HttpRequest, state: str, agency_id: int) -> HttpRespo
         sections, years, year, notice, resource = _dashboard(request, state, agency, officer)
         drawing = {"year": year, "charts": {
             chart.id: {"mark": chart.mark, "points": chart.points, "kind": chart.value_kind,
-                       "shown": chart.shown_series, "xLabel": chart.x_label,
+                       "shown": chart.shown_series, "series": chart.series, "xLabel": chart.x_label,
                        "title": chart.title}
             for section in sections for chart in section.charts if not chart.empty
         }}
