@@ -1,4 +1,9 @@
-"""Census population profiles (ACS), matched to agencies by GEOID."""
+"""Census population profiles (ACS 5-year estimates), matched to agencies by GEOID.
+
+Several ACS vintages live side by side: one row per (GEOID, vintage). Agencies store only
+the GEOID (they live in other databases), and readers take the newest vintage of each
+GEOID unless they ask for a particular one (``census/selectors.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,12 @@ GEOGRAPHY_CHOICES = (("county", "County"), ("place", "Place"))
 
 
 class CensusProfile(models.Model):
-    id = models.CharField(primary_key=True, max_length=16)  # Census GEO_ID
+    geoid = models.CharField(
+        "GEOID", max_length=16, help_text="Census GEO_ID, e.g. 0500000US37063"
+    )
+    year = models.PositiveSmallIntegerField(
+        help_text="ACS 5-year vintage: the last year of the survey period"
+    )
     location = models.CharField(max_length=255)
     geography = models.CharField(max_length=16, choices=GEOGRAPHY_CHOICES)
     state = models.CharField(max_length=2)
@@ -26,6 +36,10 @@ class CensusProfile(models.Model):
 
     class Meta:
         db_table = "tsdata_censusprofile"  # the table name of the original system
+        constraints = [
+            models.UniqueConstraint(fields=["geoid", "year"], name="census_profile_geoid_year"),
+        ]
+        indexes = [models.Index(fields=["state", "year"], name="census_profile_state_year")]
 
     def __str__(self) -> str:
         return self.location

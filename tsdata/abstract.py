@@ -24,10 +24,11 @@ class BaseAgency(models.Model):
 
     @property
     def census_profile(self) -> dict[str, int]:
-        """The agency's census figures, or ``{}`` when none are linked or known."""
+        """The agency's census figures (newest ACS vintage), or ``{}`` when none are linked
+        or known."""
         if not self.census_profile_id:
             return {}
-        from census.models import CensusProfile
+        from census.selectors import census_profiles_by_geoid
 
-        profile = CensusProfile.objects.filter(pk=self.census_profile_id).first()
+        profile = census_profiles_by_geoid([self.census_profile_id]).get(self.census_profile_id)
         return profile.get_census_dict() if profile else {}

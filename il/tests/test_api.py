@@ -43,10 +43,10 @@ def row(**counts) -> dict:
 
 def test_agency_list_and_census(client) -> None:
     profile = CensusProfile.objects.create(
-        id="1600000US1720149", location="Dolton", geography="place", state="IL",
+        geoid="1600000US1720149", year=2016, location="Dolton", geography="place", state="IL",
         source="ACS", white=3, black=9, hispanic=1, non_hispanic=11, total=12,
     )
-    agency = Agency.objects.create(name="Dolton Police", census_profile_id=profile.pk)
+    agency = Agency.objects.create(name="Dolton Police", census_profile_id=profile.geoid)
     listing = client.get("/il/api/agency/").json()
     assert [item["name"] for item in listing] == ["Dolton Police"]
     census = client.get(f"/il/api/agency/{agency.pk}/").json()["census_profile"]

@@ -46,10 +46,10 @@ def row(**counts) -> dict:
 
 def test_agency_list_and_census(client) -> None:
     profile = CensusProfile.objects.create(
-        id="1600000US2404000", location="Baltimore", geography="place", state="MD",
+        geoid="1600000US2404000", year=2016, location="Baltimore", geography="place", state="MD",
         source="ACS", white=5, black=7, hispanic=2, non_hispanic=10, total=12,
     )
-    agency = Agency.objects.create(name="Baltimore PD", census_profile_id=profile.pk)
+    agency = Agency.objects.create(name="Baltimore PD", census_profile_id=profile.geoid)
     assert {"id": agency.pk, "name": "Baltimore PD"}.items() <= client.get(
         "/md/api/agency/"
     ).json()[0].items()

@@ -55,11 +55,11 @@ def row(**counts) -> dict:
 
 def test_agency_list_and_detail_with_census_profile(client) -> None:
     profile = CensusProfile.objects.create(
-        id="1600000US3719000", location="Durham city", geography="place", state="NC",
+        geoid="1600000US3719000", year=2016, location="Durham city", geography="place", state="NC",
         source="ACS", white=10, black=20, native_american=1, asian=2, native_hawaiian=3,
         other=4, two_or_more_races=5, hispanic=9, non_hispanic=36, total=45,
     )
-    durham = Agency.objects.create(name="Durham", census_profile_id=profile.pk)
+    durham = Agency.objects.create(name="Durham", census_profile_id=profile.geoid)
     unknown = Agency.objects.create(name="Unknown profile", census_profile_id="1600000US0000000")
     none = Agency.objects.create(name="No profile")
     with CaptureQueriesContext(connections["default"]) as census_queries:
@@ -69,7 +69,9 @@ def test_agency_list_and_detail_with_census_profile(client) -> None:
     assert ids == sorted(ids)
     by_id = {item["id"]: item for item in listing}
     assert by_id[durham.pk]["name"] == "Durham"
-    assert list(by_id[durham.pk]) == ["id", "name", "census_profile"]
+    assert list(by_id[durham.pk]) == ["id", "name", "census_profile", "census_year"]
+    assert by_id[durham.pk]["census_year"] == 2016
+    assert by_id[unknown.pk]["census_year"] is None
     assert by_id[unknown.pk]["census_profile"] == {}
     assert by_id[none.pk]["census_profile"] == {}
 

@@ -50,8 +50,10 @@ EXPECTED_TABLES: dict[str, dict[str, set[str]]] = {
             "report_email_1", "report_email_2",
         },
         "tsdata_import": {"id", "dataset_id", "date_started", "date_finished", "successful"},
+        # The original keyed profiles by GEO_ID (column id); with several ACS vintages the
+        # GEOID has its own column beside the vintage year (docs/census.md).
         "tsdata_censusprofile": {
-            "id", "location", "geography", "state", "source", "white", "black",
+            "id", "geoid", "year", "location", "geography", "state", "source", "white", "black",
             "native_american", "asian", "native_hawaiian", "other", "two_or_more_races",
             "hispanic", "non_hispanic", "total",
         },
@@ -79,7 +81,8 @@ EXPECTED_TYPES = {
     ("md_stop", "stop_reason"): "character varying(64)",
     ("md_stop", "ethnicity"): "character varying(20)",
     ("il_stop", "year"): "smallint",
-    ("tsdata_censusprofile", "id"): "character varying(16)",
+    ("tsdata_censusprofile", "geoid"): "character varying(16)",
+    ("tsdata_censusprofile", "year"): "smallint",
     ("tsdata_statefacts", "start_date"): "character varying(20)",
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connections
 
-from census.models import CensusProfile
+from census.selectors import census_profiles_by_geoid
 from tsdata.states import state_config
 from tsdata.stats.definitions import YEAR, Endpoint, Series, StateStats
 from tsdata.stats.registry import stats_config
@@ -125,33 +125,40 @@ def endpoint_data(
 
 
 def census_profiles_by_id(profile_ids: set[str]) -> dict[str, dict[str, int]]:
-    """API census dicts of the given GEOIDs, in one query (missing ids are left out)."""
-    profile_ids = {profile_id for profile_id in profile_ids if profile_id}
-    if not profile_ids:
-        return {}
-    profiles = {
-        profile.pk: profile.get_census_dict()
-        for profile in CensusProfile.objects.filter(pk__in=profile_ids)
+    """API census dicts of the given GEOIDs (newest vintage), in one query; missing ids are
+    left out."""
+    return {
+        geoid: profile.get_census_dict()
+        for geoid, profile in census_profiles_by_geoid(profile_ids).items()
     }
-    missing = profile_ids - profiles.keys()
-    if missing:
-        # Shown as {} (spec 9.3.1); usually the census import has not run yet.
-        logger.info("%d census profile(s) linked to agencies not found, e.g. %s",
-                    len(missing), sorted(missing)[0])
-    return profiles
 
 
 def agencies_with_census(*, config: StateStats, agency_id: int | None = None) -> list[dict]:
-    """Agencies (all, in id order, or one) as API objects; census profiles fetched by id set."""
+    """Agencies (all, in id order, or one) as API objects, with the newest census profile.
+
+    The profiles of the whole list come from one query. ``census_profile`` is ``{}`` and
+    ``census_year`` None when an agency has no GEOID or its GEOID has no profile.
+    """
     queryset = config.agency_model.objects.order_by("id")
     if agency_id is not None:
         queryset = queryset.filter(pk=agency_id)
     agencies = list(queryset.values_list("id", "name", "census_profile_id"))
-    profiles = census_profiles_by_id({profile_id for _, _, profile_id in agencies})
-    return [
-        {"id": pk, "name": name, "census_profile": profiles.get(profile_id, {})}
-        for pk, name, profile_id in agencies
-    ]
+    profiles = census_profiles_by_geoid(profile_id for _, _, profile_id in agencies)
+    missing = {profile_id for _, _, profile_id in agencies if profile_id} - profiles.keys()
+    if missing:
+        # Shown as {}; usually the census import has not run yet or the GEOID is mistyped.
+        logger.info("%d census profile(s) linked to agencies not found, e.g. %s",
+                    len(missing), sorted(missing)[0])
+    rows = []
+    for pk, name, profile_id in agencies:
+        profile = profiles.get(profile_id)
+        rows.append({
+            "id": pk,
+            "name": name,
+            "census_profile": profile.get_census_dict() if profile else {},
+            "census_year": profile.year if profile else None,
+        })
+    return rows
 
 
 def agency_exists(*, config: StateStats, agency_id: int) -> bool:

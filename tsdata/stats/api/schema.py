@@ -118,8 +118,14 @@ def agency_schema() -> dict[str, Any]:
                 "properties": {key: {"type": "integer"} for key in census_keys},
                 "additionalProperties": False,
             },
+            "census_year": {
+                "type": "integer",
+                "nullable": True,
+                "description": "ACS 5-year vintage of census_profile (its last survey year); "
+                "null when there is no profile.",
+            },
         },
-        "required": ["id", "name", "census_profile"],
+        "required": ["id", "name", "census_profile", "census_year"],
     }
 
 
