@@ -21,6 +21,10 @@ class AgencyFinderForm(forms.Form):
             "class": "form-control",
         }),
     )
-    # Set by the type-ahead when a suggestion is picked; a stale or foreign id is ignored.
-    agency_id = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
-                                   widget=forms.HiddenInput)
+    # Set by the type-ahead when a suggestion is picked. The user cannot see or fix it, so a
+    # stale or malformed id is ignored and the typed name decides.
+    agency_id = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+
+    def clean_agency_id(self) -> int | None:
+        value = self.cleaned_data["agency_id"]
+        return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None

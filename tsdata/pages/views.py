@@ -44,9 +44,9 @@ def _finder(request: HttpRequest, state: str):
     if not form.is_valid():
         return form, [], None
     name, picked = form.cleaned_data["agency"].strip(), form.cleaned_data["agency_id"]
-    if picked and (agency := selectors.agency_by_id(state=state, agency_id=picked)):
-        if agency.name == name or not name:
-            return form, [], redirect(_detail_url(state, agency.pk))
+    agency = selectors.agency_by_id(state=state, agency_id=picked) if picked else None
+    if agency is not None and agency.name == name:
+        return form, [], redirect(_detail_url(state, agency.pk))
     matches = selectors.agencies_matching(state=state, term=name)
     exact = [match for match in matches if match["name"].lower() == name.lower()]
     if len(exact) == 1 or len(matches) == 1:
