@@ -28,6 +28,10 @@ PYTHON = sys.executable
 STATE_DATABASES = ("traffic_stops_nc", "traffic_stops_md", "traffic_stops_il")
 DEMO_HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
 DEMO_PORT = os.environ.get("DEMO_PORT", "8000")
+# gunicorn threads of the demo: every thread keeps at most one connection per database, so
+# the site never holds more than workers x threads x 4 connections, however many tabs.
+DEMO_WORKERS = int(os.environ.get("DEMO_WORKERS", "2"))
+DEMO_THREADS = int(os.environ.get("DEMO_THREADS", "4"))
 
 
 def log(message: str) -> None:
@@ -146,10 +150,32 @@ def prepare_environment(db_url: str, broker_url: str, settings: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = settings
 
 
+def demo_server_command(host: str = DEMO_HOST, port: str | int = DEMO_PORT,
+                        workers: int = DEMO_WORKERS, threads: int = DEMO_THREADS) -> list[str]:
+    """The demo's web server: gunicorn with a fixed pool of worker processes and threads.
+
+    Django's development server starts a thread per request, and each thread opened and kept
+    its own connection to every database it touched: a few browser tabs exhausted
+    PostgreSQL's connections. Here the pool bounds the connections (see DEMO_THREADS).
+    """
+    return [PYTHON, "-m", "gunicorn", "-c", "conf/gunicorn.conf.py",
+            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", "gthread", "--graceful-timeout", "10",
+            # The control socket's default path is shared by every gunicorn of the user.
+            "--no-control-socket", "traffic_stops.wsgi:application"]
+
+
+def demo_debug() -> bool:
+    """Debug pages only on request (``make demo DEBUG=true`` or ``DEMO_DEBUG=true``): the demo
+    shows the site as its users see it, with its own error pages."""
+    value = os.environ.get("DEMO_DEBUG") or os.environ.get("DEBUG") or ""
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def command_demo(_: argparse.Namespace) -> int:
     with postgres_url() as db_url, redis_url() as broker_url:
         prepare_environment(db_url, broker_url, "traffic_stops.settings.dev")
-        os.environ.setdefault("DEBUG", "true")
+        os.environ["DEBUG"] = "true" if demo_debug() else "false"
         create_databases(db_url)
         run(["sh", "migrate_all_dbs.sh"])
         username, password = ensure_admin_user()
@@ -166,13 +192,14 @@ def command_demo(_: argparse.Namespace) -> int:
             f"  Site:   http://{DEMO_HOST}:{DEMO_PORT}/\n"
             f"  Admin:  http://{DEMO_HOST}:{DEMO_PORT}/admin/\n"
             f"  Login:  {username} / {password}\n"
+            f"  Debug:  {'on' if demo_debug() else 'off (make demo DEBUG=true to turn it on)'}\n"
             "  Press Ctrl-C to stop the site, the worker and the embedded services.\n",
             flush=True,
         )
-        server = subprocess.Popen(
-            [PYTHON, "manage.py", "runserver", "--noreload", f"{DEMO_HOST}:{DEMO_PORT}"],
-            cwd=ROOT,
-        )
+        # Its own session: Ctrl-C reaches only us, and we stop it with one SIGTERM (a
+        # graceful stop). Workers that got the terminal's SIGINT and then the master's
+        # SIGQUIT could hang in their signal handlers and outlive the demo.
+        server = subprocess.Popen(demo_server_command(), cwd=ROOT, start_new_session=True)
         try:
             server.wait()
         except KeyboardInterrupt:

@@ -104,6 +104,11 @@ def _stop(process: subprocess.Popen, log_path: Path) -> None:
         pytest.fail("demo did not stop on Ctrl-C:\n" + log_path.read_text())
 
 
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _children_alive(process: subprocess.Popen) -> list[str]:
     result = subprocess.run(
         ["ps", "-o", "pid=,args=", "-g", str(process.pid)], capture_output=True, text=True
@@ -134,6 +139,7 @@ def test_demo_serves_site_and_admin_twice(demo_databases, tmp_path) -> None:
             _stop(process, log_path)
         assert process.returncode in (0, 130), log_path.read_text()
         assert _children_alive(process) == []
+        assert not _port_open(port)  # the web server (its own session) is gone too
     conn = psycopg2.connect(_url(demo_databases))
     with conn, conn.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM auth_user WHERE username = 'admin'")
