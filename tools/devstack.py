@@ -141,7 +141,7 @@ def demo_load_sample_data() -> None:
 
 
 # Steps of ``make demo`` after migrations; later work appends to this list.
-DEMO_STEPS: list[Callable[[], None]] = [demo_load_sample_data]
+DEMO_STEPS: list[Callable[[], None]] = [demo_load_sample_data, lambda: manage("demo_census")]
 
 
 def prepare_environment(db_url: str, broker_url: str, settings: str) -> None:
