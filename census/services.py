@@ -20,6 +20,7 @@ from census.records import (
     census_records_validate,
 )
 from census.selectors import CensusMatch
+from tsdata.data_version import data_version_bump
 from tsdata.states import state_config
 
 
@@ -74,7 +75,8 @@ def census_profiles_replace(records: list[CensusRecord]) -> list[str]:
 
     One transaction for everything: readers see the old profiles until it commits, and a
     failure (or a concurrent import, which waits for the lock) leaves them as they were.
-    Other vintages are never touched. Returns one summary line per vintage.
+    Other vintages are never touched. The data versions of the states in the records are
+    bumped in the same transaction. Returns one summary line per vintage.
     """
     if not records:
         raise CensusImportError("No census records to import")
@@ -96,6 +98,9 @@ def census_profiles_replace(records: list[CensusRecord]) -> list[str]:
             states = sorted({r.values["state"] for r in records if r.year == year})
             lines.append(f"ACS {year}: {per_year[year]:,} profiles ({', '.join(states)}), "
                          f"{replaced:,} replaced")
+        # Cached pages of these states show census figures: new versions invalidate them.
+        for postal in sorted({record.values["state"] for record in records}):
+            data_version_bump(postal.lower())
     return lines
 
 
@@ -119,4 +124,6 @@ def census_profile_ids_apply(*, state: str, matches: list[CensusMatch]) -> int:
             applied += agency_model.objects.using(using).filter(
                 pk=match.agency_id, census_profile_id=""
             ).update(census_profile_id=match.geoid)
+    if applied:
+        data_version_bump(state)  # cached pages of the state show the agencies' profiles
     return applied

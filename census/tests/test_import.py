@@ -22,6 +22,7 @@ from census.tests.fakes import (
     file_server,
     record,
 )
+from tsdata.models import StateFacts
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 DURHAM_COUNTY = ("0500000US37063", "Durham County, North Carolina")
@@ -50,7 +51,11 @@ def test_import_from_file(tmp_path) -> None:
         record(*DURHAM_CITY),
         record(*BALTIMORE, state="MD"),
     ])
+    versions = dict(StateFacts.objects.values_list("state_key", "data_version"))
     assert run("--file", str(path)) == "ACS 2016: 3 profiles (MD, NC), 0 replaced\n"
+    # Cached dashboards of NC and MD show census figures: their data versions move on.
+    assert dict(StateFacts.objects.values_list("state_key", "data_version")) == {
+        **versions, "nc": versions["nc"] + 1, "md": versions["md"] + 1}
     durham = CensusProfile.objects.get(geoid=DURHAM_COUNTY[0])
     assert (durham.year, durham.location, durham.geography, durham.state) == (
         2016, DURHAM_COUNTY[1], "county", "NC")
@@ -147,6 +152,7 @@ def test_bad_input_is_refused_and_changes_nothing(tmp_path) -> None:
     run("--file", str(write(tmp_path / "good.json", [record(*DURHAM_CITY),
                                                      record(*DURHAM_COUNTY)])))
     before = stored()
+    versions = dict(StateFacts.objects.values_list("state_key", "data_version"))
     bad = write(tmp_path / "bad.json", [record(*DURHAM_CITY), record(*DURHAM_COUNTY, black=-1)])
     with pytest.raises(CommandError, match=r"record 2 \('0500000US37063', 'Durham County, "
                                            r"North Carolina'\): black is negative \(-1\)"):
@@ -157,6 +163,7 @@ def test_bad_input_is_refused_and_changes_nothing(tmp_path) -> None:
     with pytest.raises(CommandError, match="broken.json is not valid JSON"):
         run("--file", str(tmp_path / "broken.json"))
     assert stored() == before
+    assert dict(StateFacts.objects.values_list("state_key", "data_version")) == versions
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)

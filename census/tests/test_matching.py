@@ -14,6 +14,7 @@ from census.tests.fakes import record
 from il.models import Agency as ILAgency
 from md.models import Agency as MDAgency
 from nc.models import Agency as NCAgency
+from tsdata.models import StateFacts
 
 
 @pytest.mark.parametrize(("name", "target"), [
@@ -122,7 +123,9 @@ def test_proposals_then_apply_never_overwrite(profiles) -> None:
     # An operator links Durham's department by hand between the dry run and --apply.
     NCAgency.objects.filter(name="Durham Police Department").update(
         census_profile_id="1600000US3700001")
+    version = StateFacts.objects.get(state_key="nc").data_version
     output = match("nc", "--apply")
+    assert StateFacts.objects.get(state_key="nc").data_version == version + 1
     assert output.endswith("4 proposed, 5 without a match, 2 already linked (left alone); "
                            "4 applied\n")
     linked = dict(NCAgency.objects.values_list("name", "census_profile_id"))
