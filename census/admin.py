@@ -5,7 +5,7 @@ from census.models import CensusProfile
 
 @admin.register(CensusProfile)
 class CensusProfileAdmin(admin.ModelAdmin):
-    list_display = ("id", "location", "state", "geography", "total", "source")
-    list_filter = ("state", "geography", "source")
-    search_fields = ("location", "state", "geography")
-    ordering = ("location",)
+    list_display = ("geoid", "year", "location", "state", "geography", "total", "source")
+    list_filter = ("year", "state", "geography")
+    search_fields = ("geoid", "location")
+    ordering = ("location", "-year")
