@@ -78,8 +78,10 @@ class AgencyAlias(models.Model):
 class Stop(models.Model):
     stop_id = models.PositiveIntegerField(primary_key=True)
     agency_description = models.CharField(max_length=100)
+    # Indexed by ``Meta.indexes`` (agency, date, stop id) instead of alone: the same index
+    # serves the foreign key and the newest-first keyset pages of Find a Stop.
     agency = models.ForeignKey(
-        Agency, null=True, related_name="stops", on_delete=models.PROTECT
+        Agency, null=True, related_name="stops", on_delete=models.PROTECT, db_index=False
     )
     date = models.DateTimeField(db_index=True)
     purpose = models.PositiveSmallIntegerField(choices=PURPOSE_CHOICES)
@@ -94,6 +96,11 @@ class Stop(models.Model):
     officer_id = models.CharField(max_length=15)
     stop_location = models.CharField(max_length=15)
     stop_city = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "date", "stop_id"], name="nc_stop_agency_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Stop {self.stop_id} at {self.date} by {self.agency_description}"

@@ -191,7 +191,7 @@ def test_dirty_extract_exact_contents(tmp_path, settings):
         ("nc_stop_action_check", True), ("nc_stop_agency_id_0ed9c64b_fk_nc_agency_id", True),
         ("nc_stop_pkey", True), ("nc_stop_purpose_check", True), ("nc_stop_stop_id_check", True),
     ]
-    assert indexes == ["nc_stop_agency_id_0ed9c64b", "nc_stop_date_93d0aa88", "nc_stop_pkey"]
+    assert indexes == ["nc_stop_agency_date_idx", "nc_stop_date_93d0aa88", "nc_stop_pkey"]
     # The new-agency email went out once, listing the names.
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "New NC agencies were discovered during import"

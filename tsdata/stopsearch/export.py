@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from tsdata.states import state_config
 from tsdata.stopsearch.config import SearchColumn, StopSearchConfig
-from tsdata.stopsearch.selectors import stop_search_rows_iter
+from tsdata.stopsearch.selectors import SearchTooSlow, stop_search_rows_iter
 
 CSV_ROW_LIMIT = 1_000_000
 # Spreadsheets run a cell starting with one of these as a formula; raw text fields (agency
@@ -46,14 +46,20 @@ def stop_search_csv_lines(config: StopSearchConfig, q: Q, *, agency_name: str,
     tz = ZoneInfo(state_config(config.state).tz_name)
     writer = csv.writer(_Echo())
     yield writer.writerow([column.label for column in config.csv_columns])
-    for count, row in enumerate(stop_search_rows_iter(config, q, limit=limit + 1), start=1):
-        if count > limit:
-            yield writer.writerow([f"# Only the newest {limit:,} rows are included; narrow "
-                                   "the search (dates or officer) to download the rest."])
-            return
-        values = {**row, "agency": agency_name}
-        yield writer.writerow([_cell(column, values.get(column.key), tz)
-                               for column in config.csv_columns])
+    rows = stop_search_rows_iter(config, q, limit=limit + 1)
+    try:
+        for count, row in enumerate(rows, start=1):
+            if count > limit:
+                yield writer.writerow([f"# Only the newest {limit:,} rows are included; "
+                                       "narrow the search (dates or officer) for the rest."])
+                return
+            values = {**row, "agency": agency_name}
+            yield writer.writerow([_cell(column, values.get(column.key), tz)
+                                   for column in config.csv_columns])
+    except SearchTooSlow:
+        # The status line is long gone: the file itself says it is incomplete.
+        yield writer.writerow(["# Incomplete: reading further rows took too long; narrow "
+                               "the search (dates or officer) and download again."])
 
 
 def stop_search_csv_response(config: StopSearchConfig, q: Q, *,

@@ -9,27 +9,40 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db import models
+from django.db import OperationalError, connections, models, router, transaction
 from django.db.models import F, Max, Q
 
 from tsdata.data_version import data_version_get
 from tsdata.states import state_config
 from tsdata.stopsearch.config import PAGE_SIZE, StopSearchConfig
 
-COUNT_CAP = 100_000  # an exact count beyond this would cost seconds on the largest agency
+COUNT_CAP = 50_000  # an exact count beyond this would cost seconds on the largest agency
 COUNT_CACHE_SECONDS = 60 * 60
+# A rare person attribute on the largest agency without dates can make PostgreSQL scan all
+# of its stops to find (or count) a few rows: such reads are cut off instead of tying up a
+# connection, and the page says so.
+COUNT_TIMEOUT_MS = 2_000
+READ_TIMEOUT_MS = 10_000
+QUERY_CANCELED = "57014"
 Cursor = tuple  # the keyset values of one row: (date, stop_id[, person_id])
+T = TypeVar("T")
+
+
+class SearchTooSlow(Exception):
+    """A read of the search was cut off by its statement timeout."""
 
 
 @dataclass(frozen=True)
 class SearchCount:
     value: int
     capped: bool  # more rows than ``value`` exist
+    timed_out: bool = False  # not counted: counting took longer than COUNT_TIMEOUT_MS
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,22 @@ def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
 
 
+def with_timeout(config: StopSearchConfig, milliseconds: int, read: Callable[[], T]) -> T:
+    """``read()`` under a statement timeout local to its own transaction (the setting never
+    outlives it on a shared connection); ``SearchTooSlow`` when PostgreSQL cancels it."""
+    alias = router.db_for_read(config.row_model)
+    try:
+        with transaction.atomic(using=alias):
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                               [str(milliseconds)])
+            return read()
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) == QUERY_CANCELED:
+            raise SearchTooSlow from error
+        raise
+
+
 def _rows(config: StopSearchConfig, q: Q) -> models.QuerySet:
     plain = [key for key, path in config.values.items() if key == path]
     aliased = {key: F(path) for key, path in config.values.items() if key != path}
@@ -96,6 +125,10 @@ def _beyond(config: StopSearchConfig, cursor: Cursor, *, older: bool) -> Q:
     return Q(**{f"{paths[0]}__{op}e": cursor[0]}) & beyond
 
 
+def _read(config: StopSearchConfig, rows: models.QuerySet) -> list[dict]:
+    return with_timeout(config, READ_TIMEOUT_MS, lambda: list(rows))
+
+
 def row_cursor(config: StopSearchConfig, row: Mapping[str, object]) -> Cursor:
     return tuple(row[key] for key in config.keyset)
 
@@ -104,8 +137,8 @@ def stop_search_page(config: StopSearchConfig, q: Q, *, after: Cursor | None = N
                      before: Cursor | None = None, size: int = PAGE_SIZE) -> SearchPage:
     """The ``size`` rows older than ``after``, or newer than ``before``, or the newest."""
     if before is not None:
-        rows = list(_rows(config, q & _beyond(config, before, older=False))
-                    .order_by(*_order(config, newest_first=False))[: size + 1])
+        rows = _read(config, _rows(config, q & _beyond(config, before, older=False))
+                     .order_by(*_order(config, newest_first=False))[: size + 1])
         if len(rows) <= size:
             # Back at the top: show the full first page rather than a short one.
             return stop_search_page(config, q, size=size)
@@ -113,8 +146,8 @@ def stop_search_page(config: StopSearchConfig, q: Q, *, after: Cursor | None = N
         return SearchPage(rows=rows, newer=row_cursor(config, rows[0]),
                           older=row_cursor(config, rows[-1]))
     restricted = q if after is None else q & _beyond(config, after, older=True)
-    rows = list(_rows(config, restricted)
-                .order_by(*_order(config, newest_first=True))[: size + 1])
+    rows = _read(config, _rows(config, restricted)
+                 .order_by(*_order(config, newest_first=True))[: size + 1])
     older = row_cursor(config, rows[size - 1]) if len(rows) > size else None
     rows = rows[:size]
     newer = row_cursor(config, rows[0]) if after is not None and rows else None
@@ -130,8 +163,8 @@ def stop_search_rows_iter(config: StopSearchConfig, q: Q, *, limit: int,
     while sent < limit:
         restricted = q if cursor is None else q & _beyond(config, cursor, older=True)
         take = min(chunk, limit - sent)
-        rows = list(_rows(config, restricted)
-                    .order_by(*_order(config, newest_first=True))[:take])
+        rows = _read(config, _rows(config, restricted)
+                     .order_by(*_order(config, newest_first=True))[:take])
         yield from rows
         sent += len(rows)
         if len(rows) < take:
@@ -149,9 +182,18 @@ def stop_search_count(config: StopSearchConfig, q: Q, *, cache_key: str,
     key = f"stopsearch:{config.state}:{version}:{cap}:{digest}"
     found = cache.get(key)
     if found is None:
-        found = config.row_model.objects.filter(q).values("pk")[: cap + 1].count()
+        try:
+            found = with_timeout(config, COUNT_TIMEOUT_MS, lambda: _count(config, q, cap + 1))
+        except SearchTooSlow:
+            found = -1  # remembered too: the same search would be as slow again
         cache.set(key, found, COUNT_CACHE_SECONDS)
+    if found < 0:
+        return SearchCount(value=0, capped=True, timed_out=True)
     return SearchCount(value=min(found, cap), capped=found > cap)
+
+
+def _count(config: StopSearchConfig, q: Q, limit: int) -> int:
+    return config.row_model.objects.filter(q).values("pk")[:limit].count()
 
 
 def agency_last_reported(config: StopSearchConfig, agency: models.Model) -> dt.datetime | None:

@@ -20,6 +20,7 @@ from tsdata.stopsearch.export import stop_search_csv_response
 from tsdata.stopsearch.forms import StopSearchForm
 from tsdata.stopsearch.selectors import (
     SearchPage,
+    SearchTooSlow,
     agency_last_reported,
     stop_search_count,
     stop_search_page,
@@ -63,14 +64,17 @@ def _search(request: HttpRequest, config: StopSearchConfig) -> HttpResponse:
 def _results(request: HttpRequest, config: StopSearchConfig, form: StopSearchForm, q,
              tz: ZoneInfo) -> dict:
     agency = form.cleaned_data["agency"]
+    agency_url = agency_detail_url(config.state, agency.pk)
     keys = len(config.keyset)
-    page = stop_search_page(config, q, after=cursor_decode(request.GET.get("after"), keys),
-                            before=cursor_decode(request.GET.get("before"), keys))
+    try:
+        page = stop_search_page(config, q, after=cursor_decode(request.GET.get("after"), keys),
+                                before=cursor_decode(request.GET.get("before"), keys))
+    except SearchTooSlow:
+        return {"searched": True, "too_slow": True, "agency": agency, "agency_url": agency_url}
     count = stop_search_count(config, q, cache_key=_filters_key(form))
     base_query = [(key, value) for key, values in request.GET.lists()
                   if key not in PAGING_PARAMS for value in values]
     last_reported = None if page.rows else agency_last_reported(config, agency)
-    agency_url = agency_detail_url(config.state, agency.pk)
     return {
         "searched": True,
         "agency": agency,

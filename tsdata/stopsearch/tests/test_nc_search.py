@@ -230,3 +230,32 @@ def test_nothing_matches_says_when_the_agency_last_reported(client, durham) -> N
     silent = Agency.objects.create(name="Silent Sheriff")
     body = client.get(URL, {"agency": silent.name}).content.decode()
     assert "Silent Sheriff</a> has not reported any stops." in body
+
+
+def test_reads_cut_off_by_the_timeout_are_reported_not_500(client, durham, monkeypatch) -> None:
+    from django.db import connections
+
+    stop_with(durham, local_datetime(2015))
+
+    def slow_count(config, q, limit):
+        with connections["traffic_stops_nc"].cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(1)")
+        return 0
+
+    monkeypatch.setattr(selectors, "COUNT_TIMEOUT_MS", 20)
+    monkeypatch.setattr(selectors, "_count", slow_count)
+    body = client.get(URL, {"agency": durham.name}).content.decode()
+    assert "Stops (too many to count quickly)" in body
+    assert len(page_rows(body)) == 1  # the rows are still listed
+
+    def slow_read(config, rows):
+        return selectors.with_timeout(config, 20, lambda: connections["traffic_stops_nc"]
+                                      .cursor().execute("SELECT pg_sleep(1)"))
+
+    monkeypatch.setattr(selectors, "_read", slow_read)
+    response = client.get(URL, {"agency": durham.name, "officer": "1"})
+    assert response.status_code == 200
+    assert "This search takes too long to list" in response.content.decode()
+    download = client.get(URL, {"agency": durham.name, "format": "csv"})
+    lines = b"".join(download.streaming_content).decode().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("# Incomplete")
