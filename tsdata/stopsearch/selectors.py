@@ -22,7 +22,7 @@ from tsdata.data_version import data_version_get
 from tsdata.states import state_config
 from tsdata.stopsearch.config import PAGE_SIZE, StopSearchConfig
 
-COUNT_CAP = 50_000  # an exact count beyond this would cost seconds on the largest agency
+COUNT_CAP = 10_000  # exact counts beyond this cost too much on the largest agency (see docs)
 COUNT_CACHE_SECONDS = 60 * 60
 # A rare person attribute on the largest agency without dates can make PostgreSQL scan all
 # of its stops to find (or count) a few rows: such reads are cut off instead of tying up a

@@ -1,0 +1,183 @@
+"""Benchmark Find a Stop (not a test, not run in CI): the largest NC agency's first page and
+page 1,000, over loopback HTTP against gunicorn, count cached and not.
+
+Uses the NC data of the configured database (``DATABASE_URL``/``DATABASE_URL_NC``), or
+replaces it with ``--generate STOPS`` generated stops (``bench/api_bench.py``'s set-based
+generator: agency 1 has half of the stops). Page 1,000 is reached the way a user reaches it,
+with an ``?after=`` cursor; the bench finds that cursor once with OFFSET. "Uncached" bumps
+the NC data version before each request, so the capped count runs again; "cached" repeats
+the same request. ``--record`` writes the section "Find a Stop" of docs/benchmarks.md.
+
+Usage: ``python bench/search_bench.py [--generate 2000000] [--samples 30] [--record]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api_bench import (  # noqa: E402
+    django_setup,
+    machine_description,
+    percentiles,
+    raw_data_generate,
+    request,
+    server_start,
+)
+
+SECTION = "## Find a Stop"
+TARGET_MS = 100.0
+
+
+def largest_agency() -> tuple[int, str, int]:
+    from django.db import connections
+
+    with connections["traffic_stops_nc"].cursor() as cursor:
+        cursor.execute("SELECT agency_id, count(*) FROM nc_stop GROUP BY 1 ORDER BY 2 DESC "
+                       "LIMIT 1")
+        agency_id, stops = cursor.fetchone()
+        cursor.execute("SELECT name FROM nc_agency WHERE id = %s", [agency_id])
+        return agency_id, cursor.fetchone()[0], stops
+
+
+def page_cursor(agency_id: int, page: int, extra_where: str = "") -> str:
+    """The ``after`` cursor that opens ``page`` (1-based) of the agency's unfiltered search."""
+    from django.db import connections
+
+    from tsdata.stopsearch.config import PAGE_SIZE
+    from tsdata.stopsearch.cursors import cursor_encode
+
+    with connections["traffic_stops_nc"].cursor() as cursor:
+        cursor.execute(
+            "SELECT s.date, p.stop_id, p.person_id FROM nc_person p "
+            "JOIN nc_stop s ON s.stop_id = p.stop_id WHERE s.agency_id = %s " + extra_where +
+            " ORDER BY s.date DESC, p.stop_id DESC, p.person_id DESC OFFSET %s LIMIT 1",
+            [agency_id, (page - 1) * PAGE_SIZE - 1])
+        return cursor_encode(cursor.fetchone())
+
+
+def static_collect() -> None:
+    """Production settings serve hashed static names: collect them into a scratch folder
+    (the server started next inherits ``STATIC_ROOT``)."""
+    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="search-bench-static-")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="traffic_stops.settings.production",
+               SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="127.0.0.1")
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=env, check=True)
+
+
+def measure(port: int, path: str, *, samples: int, uncached: bool) -> tuple[float, float, float]:
+    from tsdata.data_version import data_version_bump
+
+    timings = []
+    request(port, path)  # the worker has its templates and connection ready
+    for _ in range(samples):
+        if uncached:
+            data_version_bump("nc")
+        status, milliseconds = request(port, path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+        timings.append(milliseconds)
+    p50, p95, _ = percentiles(timings)
+    return p50, p95, max(timings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generate", type=int, metavar="STOPS")
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--port", type=int, default=8761)
+    parser.add_argument("--record", action="store_true")
+    parser.add_argument("--note", default="")
+    args = parser.parse_args(argv)
+    django_setup()
+    if args.generate:
+        print(f"[bench] generated in {raw_data_generate(args.generate):.0f} s", flush=True)
+    from django.db import connections
+
+    with connections["traffic_stops_nc"].cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE nc_stop")
+        cursor.execute("VACUUM ANALYZE nc_person")
+        cursor.execute("SELECT count(*) FROM nc_stop")
+        total = cursor.fetchone()[0]
+    agency_id, name, stops = largest_agency()
+    base = {"agency": name}
+    year = {**base, "start_date": "2015-01-01", "end_date": "2015-12-31", "race": "B"}
+    cases = [
+        ("first page", base),
+        ("page 1,000", {**base, "after": page_cursor(agency_id, 1000)}),
+        ("first page, 2015, race B", year),
+    ]
+    static_collect()
+    server = server_start(args.port, 2)
+    rows = []
+    try:
+        for label, params in cases:
+            path = "/nc/search/?" + urlencode(params)
+            for uncached in (True, False):
+                p50, p95, worst = measure(args.port, path, samples=args.samples,
+                                          uncached=uncached)
+                rows.append((label, "uncached" if uncached else "cached", p50, p95, worst))
+                print(f"[bench] {label:28} {rows[-1][1]:9} p50 {p50:6.1f} p95 {p95:6.1f} "
+                      f"max {worst:6.1f} ms", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = report(rows, total=total, name=name, stops=stops, samples=args.samples,
+                  argv=argv if argv is not None else sys.argv[1:], note=args.note)
+    print(text)
+    if args.record:
+        record(text, total=total)
+    return 0
+
+
+def report(rows, *, total: int, name: str, stops: int, samples: int, argv: list[str],
+           note: str) -> str:
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = "/".join(f"{value:.1f}" for value in os.getloadavg())
+    lines = [
+        f"### {total:,} NC stops", "",
+        f"Run {when} on {machine_description()}; largest agency {name} ({stops:,} stops); "
+        f"gunicorn 2 sync workers, production settings, one new loopback connection per "
+        f"request, {samples} samples per row; load average at the end {load}. {note}".rstrip(),
+        "", f"Command: `python bench/search_bench.py {' '.join(argv)}`", "",
+        "| request | count | p50 ms | p95 ms | max ms |", "|---|---|---|---|---|",
+    ]
+    lines += [f"| {label} | {kind} | {p50:.1f} | {p95:.1f} | {worst:.1f} |"
+              for label, kind, p50, p95, worst in rows]
+    worst = max(row[3] for row in rows)
+    verdict = "met" if worst <= TARGET_MS else "NOT met"
+    lines += ["", f"Worst p95 {worst:.1f} ms against the {TARGET_MS:.0f} ms target: {verdict}."]
+    return "\n".join(lines) + "\n"
+
+
+def record(text: str, *, total: int) -> None:
+    """Replace this data size's subsection under "Find a Stop" in docs/benchmarks.md."""
+    path = ROOT / "docs" / "benchmarks.md"
+    content = path.read_text()
+    if SECTION not in content:
+        content = content.rstrip("\n") + f"\n\n{SECTION}\n"
+    before, _, section = content.partition(SECTION)
+    section, header, after = section.partition("\n## ")
+    heading = f"### {total:,} NC stops"
+    parts = section.split("\n### ")
+    kept = [parts[0].rstrip("\n")] + ["### " + part.rstrip("\n") for part in parts[1:]
+                                      if not ("### " + part).startswith(heading)]
+    kept.append(text.rstrip("\n"))
+    body = "\n\n".join(part for part in kept if part.strip()) + "\n"
+    path.write_text(before + SECTION + "\n\n" + body.lstrip("\n")
+                    + ("\n## " + after if header else ""))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
