@@ -170,8 +170,11 @@ function download(figure, format) {
     save(new Blob([text], {type: "image/svg+xml"}), `${base}.svg`);
     return;
   }
-  const {width, height} = svg.getBoundingClientRect();
+  // The drawing's own size: the chart may be hidden behind its table view.
+  const width = Number(svg.getAttribute("width"));
+  const height = Number(svg.getAttribute("height"));
   const image = new Image();
+  image.onerror = () => window.alert("The PNG could not be made in this browser; try the SVG.");
   image.onload = () => {
     const canvas = document.createElement("canvas");
     canvas.width = Math.ceil(width * 2);

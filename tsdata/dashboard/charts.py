@@ -71,6 +71,11 @@ class Chart:
                 for row in self.rows]
 
     @property
+    def drawable(self) -> bool:
+        """Whether any value can be drawn (all can be undefined, e.g. nobody searched)."""
+        return any(point["value"] is not None for point in self.points)
+
+    @property
     def small(self) -> bool:
         return self.basis < SMALL_COUNT
 

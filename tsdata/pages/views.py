@@ -154,7 +154,7 @@ def agency_detail(request: HttpRequest, state: str, agency_id: int) -> HttpRespo
             chart.id: {"mark": chart.mark, "points": chart.points, "kind": chart.value_kind,
                        "shown": chart.shown_series, "series": chart.series, "xLabel": chart.x_label,
                        "title": chart.title}
-            for section in sections for chart in section.charts if not chart.empty
+            for section in sections for chart in section.charts if chart.drawable
         }}
         return TemplateResponse(request, "pages/agency_detail.html", {
             **_page_context(state), "agency": agency, "officer": officer,
