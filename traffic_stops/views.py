@@ -4,7 +4,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from traffic_stops.health import site_health
+from tsdata.dashboard.config import dashboard_config
 from tsdata.selectors import state_facts_by_key
+from tsdata.states import STATE_CHOICES
+from tsdata.stats.definitions import ENDPOINTS
+from tsdata.stats.metrics import DERIVED_MEASURES
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,7 +16,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def about(request: HttpRequest) -> HttpResponse:
-    return render(request, "about.html")
+    """What the data are and mean, from the same definitions the API and dashboards use."""
+    return render(request, "about.html", {
+        "sources": [
+            {"key": key, "name": name, "source": dashboard_config(key).data_source,
+             "start_year": dashboard_config(key).start_year}
+            for key, name in STATE_CHOICES
+        ],
+        "endpoints": list(ENDPOINTS.values()),
+        "measures": DERIVED_MEASURES,
+    })
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

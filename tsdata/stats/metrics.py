@@ -95,3 +95,26 @@ def hit_rates(searches: dict[str, int], contraband: dict[str, int]) -> dict[str,
         category: ratio(contraband.get(category, 0), count)
         for category, count in searches.items()
     }
+
+
+# What each derived measure means, in the words the about page shows next to the API's own
+# endpoint descriptions (``ENDPOINTS``); the functions above compute exactly this.
+DERIVED_MEASURES: tuple[tuple[str, str], ...] = (
+    ("Share of stops (or searches)",
+     "A group's stops (or searches) divided by the stops (or searches) of all groups in the "
+     "same year, or over all years shown."),
+    ("Search rate",
+     "Searches divided by stops, for each group and for all drivers together (the Total "
+     "line). Undefined, and shown as a dash, when the group had no stops."),
+    ("Likelihood of search by stop cause",
+     "For one stop purpose: (the group's search rate − the comparison group's search rate) "
+     "÷ the comparison group's search rate. +100% means twice as likely to be searched. "
+     "Undefined when either group had no stops, the comparison group was never searched, or "
+     "the group itself was never searched."),
+    ("Contraband hit rate",
+     "Searches that found contraband divided by searches. 0% when a group was searched and "
+     "nothing was found; undefined when the group was never searched."),
+    ("Population share",
+     "A census group divided by the sum of the groups shown together (race groups, and "
+     "Hispanic / non-Hispanic, separately where the state's data distinguish them)."),
+)

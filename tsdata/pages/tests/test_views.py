@@ -166,3 +166,15 @@ def test_dashboard_is_cached_per_data_version_with_etag(client) -> None:
     assert again.status_code == 304
     other_year = client.get(f"/nc/agency/{agency.pk}/", {"year": "2015"})
     assert other_year["ETag"] != first["ETag"]
+
+
+def test_about_page_explains_every_measure_from_its_definition(client) -> None:
+    from tsdata.stats.definitions import ENDPOINTS
+    from tsdata.stats.metrics import DERIVED_MEASURES
+
+    body = client.get("/about").content.decode()
+    for endpoint in ENDPOINTS.values():
+        assert endpoint.title in body
+    for name, _ in DERIVED_MEASURES:
+        assert name in body
+    assert "NC Department of Justice" in body
