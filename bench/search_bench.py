@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     server = server_start(args.port, 2)
     rows = []
     try:
+        p50, p95, worst = measure(args.port, "/healthz", samples=args.samples, uncached=False)
+        rows.append(("`/healthz` (floor: no page, no search)", "-", p50, p95, worst))
         for label, params in cases:
             path = "/nc/search/?" + urlencode(params)
             for uncached in (True, False):
@@ -155,7 +157,7 @@ def report(rows, *, total: int, name: str, stops: int, samples: int, argv: list[
     ]
     lines += [f"| {label} | {kind} | {p50:.1f} | {p95:.1f} | {worst:.1f} |"
               for label, kind, p50, p95, worst in rows]
-    worst = max(row[3] for row in rows)
+    worst = max(row[3] for row in rows[1:])
     verdict = "met" if worst <= TARGET_MS else "NOT met"
     lines += ["", f"Worst p95 {worst:.1f} ms against the {TARGET_MS:.0f} ms target: {verdict}."]
     return "\n".join(lines) + "\n"

@@ -27,7 +27,7 @@ COUNT_CACHE_SECONDS = 60 * 60
 # A rare person attribute on the largest agency without dates can make PostgreSQL scan all
 # of its stops to find (or count) a few rows: such reads are cut off instead of tying up a
 # connection, and the page says so.
-COUNT_TIMEOUT_MS = 2_000
+COUNT_TIMEOUT_MS = 1_000
 READ_TIMEOUT_MS = 10_000
 QUERY_CANCELED = "57014"
 Cursor = tuple  # the keyset values of one row: (date, stop_id[, person_id])
