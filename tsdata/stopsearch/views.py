@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
+from django.views.decorators.http import require_safe
 
 from tsdata.states import state_config
 from tsdata.stopsearch.config import StopSearchConfig
@@ -32,6 +33,7 @@ PAGING_PARAMS = ("after", "before", "format")
 
 
 def stop_search_view(config: StopSearchConfig) -> Callable[[HttpRequest], HttpResponse]:
+    @require_safe
     def stops_search(request: HttpRequest) -> HttpResponse:
         return _search(request, config)
 

@@ -28,6 +28,22 @@ def test_unknown_agency_is_an_error(client, msp) -> None:
     assert "error" in body and "Stops (" not in body
 
 
+def test_messages_are_summarised_and_linked_to_their_fields(client, msp) -> None:
+    body = client.get(URL, {"agency": msp.name, "start_date": "2014-05-01",
+                            "end_date": "2014-04-01", "age": "200"}).content.decode()
+    assert 'role="alert"' in body
+    assert ('<a href="#id_end_date">End Date: End date must be greater than or equal to '
+            "start-date</a>") in body
+    assert '<a href="#id_age">Age:' in body
+    assert 'aria-describedby="id_end_date_helptext id_end_date_error"' in body
+    assert '<ul class="errorlist" id="id_end_date_error">' in body
+
+
+def test_only_get_and_head(client, msp) -> None:
+    assert client.post(URL, {"agency": msp.name}).status_code == 405
+    assert client.head(URL).status_code == 200
+
+
 def test_invalid_purpose_message(client, msp) -> None:
     body = client.get(URL, {"agency": msp.name, "purpose": "25"}).content.decode()
     assert "Select a valid choice. 25 is not one of the available choices." in body
