@@ -249,6 +249,7 @@ function main() {
     clearTimeout(timer);
     timer = setTimeout(() => redraws.forEach((redraw) => redraw()), 150);
   });
+  document.body.dataset.drawnMs = String(Math.round(performance.now()));
   document.body.dataset.drawn = "true";
 }
 

@@ -247,6 +247,8 @@ BENCH_SUITES = {
     "api": [["bench/api_bench.py"]],
     "mdil": [["bench/mdil_bench.py", "il", "--stops", "2000000"],
              ["bench/mdil_bench.py", "md", "--stops", "400000"]],
+    # The largest agency's dashboard drawn in headless Chromium, on the NC data just imported.
+    "dashboard": [["bench/dashboard_bench.py"]],
 }
 
 
@@ -254,14 +256,16 @@ def command_bench(args: argparse.Namespace) -> int:
     """Run benchmarks against migrated databases (results go to docs/benchmarks.md).
 
     ``bench`` runs the NC import, then the API latency on the imported data, then MD/IL;
-    ``bench nc|api|mdil [script arguments]`` runs one script with the given arguments.
+    ``bench nc|api|dashboard|mdil [script arguments]`` runs one script with the given
+    arguments.
     """
     rest = list(args.rest)
     if rest and rest[0] in BENCH_SUITES:
         suite = rest.pop(0)
         commands = [BENCH_SUITES[suite][0][:1] + rest] if rest else BENCH_SUITES[suite]
     else:
-        commands = [command for name in ("nc", "api", "mdil") for command in BENCH_SUITES[name]]
+        commands = [command for name in ("nc", "api", "dashboard", "mdil")
+                    for command in BENCH_SUITES[name]]
     with postgres_url() as db_url, redis_url() as broker_url:
         prepare_environment(db_url, broker_url, "traffic_stops.settings.dev")
         create_databases(db_url)
