@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=30)
     lines = [
-        f"### {total:,} NC stops, {dt.date.today():%Y-%m-%d}",
+        f"### {total:,} NC stops, {dt.datetime.now(dt.UTC):%Y-%m-%d}",
         "",
         f"Machine: {machine_description()}. Command: `python bench/dashboard_bench.py "
         f"{' '.join(argv if argv is not None else sys.argv[1:])}` (gunicorn, 2 workers, "
