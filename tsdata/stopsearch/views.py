@@ -68,15 +68,19 @@ def _results(request: HttpRequest, config: StopSearchConfig, form: StopSearchFor
     agency = form.cleaned_data["agency"]
     agency_url = agency_detail_url(config.state, agency.pk)
     keys = len(config.keyset)
+    after = cursor_decode(request.GET.get("after"), keys)
+    before = cursor_decode(request.GET.get("before"), keys)
     try:
-        page = stop_search_page(config, q, after=cursor_decode(request.GET.get("after"), keys),
-                                before=cursor_decode(request.GET.get("before"), keys))
+        page = stop_search_page(config, q, after=after, before=before)
     except SearchTooSlow:
         return {"searched": True, "too_slow": True, "agency": agency, "agency_url": agency_url}
     count = stop_search_count(config, q, cache_key=_filters_key(form))
     base_query = [(key, value) for key, values in request.GET.lists()
                   if key not in PAGING_PARAMS for value in values]
-    last_reported = None if page.rows else agency_last_reported(config, agency)
+    # Past the oldest row (a cursor from before an import, or typed by hand): not "nothing
+    # matches", just no more rows this way.
+    past_end = not page.rows and (after is not None or before is not None)
+    last_reported = None if page.rows or past_end else agency_last_reported(config, agency)
     return {
         "searched": True,
         "agency": agency,
@@ -84,7 +88,8 @@ def _results(request: HttpRequest, config: StopSearchConfig, form: StopSearchFor
         "count": count,
         "columns": config.columns,
         "rows": _table_rows(config, page, agency, agency_url, tz),
-        "at_top": page.newer is None,
+        "at_top": page.newer is None and not past_end,
+        "past_end": past_end,
         "newest_url": "?" + urlencode(base_query),
         "newer_url": _page_url(base_query, "before", page.newer),
         "older_url": _page_url(base_query, "after", page.older),

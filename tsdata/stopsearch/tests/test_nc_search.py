@@ -171,6 +171,16 @@ def test_bad_cursor_shows_the_first_page(client, durham) -> None:
         assert len(page_rows(response.content.decode())) == 1
 
 
+def test_cursor_past_the_oldest_row(client, durham) -> None:
+    stop = stop_with(durham, local_datetime(2015))
+    from tsdata.stopsearch.cursors import cursor_encode
+
+    after = cursor_encode((stop.date, stop.pk, 0))
+    body = client.get(URL, {"agency": durham.name, "after": after}).content.decode()
+    assert "No more stops in this direction." in body and "last reported" not in body
+    assert f'href="?agency={durham.name.replace(" ", "+")}">Back to the newest' in body
+
+
 def test_csv_has_the_rows_of_the_pages(client, durham) -> None:
     for index in range(35):
         stop_with(durham, local_datetime(2015, 1, 1 + index % 5, 8), passengers=index % 2,
