@@ -11,6 +11,8 @@ def test_home_page_lists_the_three_states(client) -> None:
     body = response.content.decode()
     for name in ("North Carolina", "Maryland", "Illinois"):
         assert name in body
+    for key in ("nc", "md", "il"):
+        assert f'href="/{key}/"' in body
 
 
 @pytest.mark.django_db(databases="__all__")
