@@ -147,12 +147,18 @@ def test_demo_serves_site_and_admin_twice(demo_databases, tmp_path) -> None:
         # The sample data of all three states were imported and their facts computed.
         cursor.execute("SELECT state_key, total_stops FROM tsdata_statefacts ORDER BY 1")
         facts = dict(cursor.fetchall())
+        # The sample ACS vintages were imported once (the second run keeps them).
+        cursor.execute("SELECT year, count(*) FROM tsdata_censusprofile GROUP BY 1 ORDER BY 1")
+        census = cursor.fetchall()
     conn.close()
     assert set(facts) == {"il", "md", "nc"}
     assert all(total > 1000 for total in facts.values()), facts
+    assert [year for year, _ in census] == [2016, 2022] and census[0][1] == census[1][1] > 200
     for state in ("nc", "md", "il"):
         state_conn = psycopg2.connect(_url(f"{demo_databases}_{state}"))
         with state_conn, state_conn.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {state}_stop")
             assert cursor.fetchone()[0] == facts[state]
+            cursor.execute(f"SELECT count(*) FROM {state}_agency WHERE census_profile_id <> ''")
+            assert cursor.fetchone()[0] > 0  # sample agencies linked to census profiles
         state_conn.close()
