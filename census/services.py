@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 
 from census import acs
 from census.models import CensusProfile
@@ -80,6 +80,13 @@ def census_profiles_replace(records: list[CensusRecord]) -> list[str]:
     """
     if not records:
         raise CensusImportError("No census records to import")
+    try:
+        return _profiles_replace(records)
+    except DatabaseError as exc:
+        raise CensusImportError(f"Census import failed, nothing was changed: {exc}") from exc
+
+
+def _profiles_replace(records: list[CensusRecord]) -> list[str]:
     using = router.db_for_write(CensusProfile)
     per_year = Counter(record.year for record in records)
     lines = []

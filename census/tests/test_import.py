@@ -190,7 +190,8 @@ def test_a_vintage_is_replaced_in_one_transaction(tmp_path) -> None:
     try:
         new = [record(*DURHAM_COUNTY, year=2016, total=200, non_hispanic=190),
                record("1600000US3755000", "Raleigh city, North Carolina", year=2016)]
-        with pytest.raises(Exception, match="refused by the test"):
+        with pytest.raises(CommandError, match="Census import failed, nothing was changed: "
+                                               "refused by the test"):
             run("--file", str(write(tmp_path / "new.json", new)))
         assert stored() == before
     finally:
