@@ -61,7 +61,6 @@ function drawBars(chart, width) {
 }
 
 function drawLines(chart, width, year, shown) {
-  const fmt = formatter(chart.kind);
   const domain = chart.series;
   const points = chart.points.filter((p) => shown.has(p.series) && p.value !== null);
   const last = domain.filter((s) => shown.has(s)).map((s) => {
@@ -82,8 +81,7 @@ function drawLines(chart, width, year, shown) {
       Plot.ruleY([0]),
       year ? Plot.ruleX([year], {stroke: "#6b7280", strokeDasharray: "4,3"}) : null,
       Plot.line(points, {x: "x", y: "value", stroke: "series", strokeWidth: 2}),
-      Plot.dot(points, {x: "x", y: "value", stroke: "series", fill: "series", symbol: "series", r: 3.5,
-        title: (d) => `${d.series}, ${d.x}: ${fmt(d.value)}`}),
+      Plot.dot(points, {x: "x", y: "value", stroke: "series", fill: "series", symbol: "series", r: 3.5}),
       Plot.text(last, {x: "x", y: "value", text: "series", dx: 8, textAnchor: "start", fill: "series"}),
     ],
   });
@@ -188,28 +186,27 @@ function download(figure, format) {
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
 }
 
-function setupChart(figure, chart, year) {
+function setupChart(figure, chart, year, width) {
   const plot = figure.querySelector("[data-plot]");
   const table = figure.querySelector(".chart-table");
   const toggle = figure.querySelector("[data-toggle-table]");
   const shown = new Set(chart.shown && chart.shown.length ? chart.shown : chart.series);
-  const redraw = () => {
-    const width = Math.max(300, plot.clientWidth || figure.clientWidth - 32);
+  const draw = (plotWidth) => {
     let svg;
-    if (chart.mark === "hbar") svg = drawBars(chart, width);
-    else if (chart.mark === "lines") svg = drawLines(chart, width, year, shown);
-    else svg = drawGrouped(chart, width);
+    if (chart.mark === "hbar") svg = drawBars(chart, plotWidth);
+    else if (chart.mark === "lines") svg = drawLines(chart, plotWidth, year, shown);
+    else svg = drawGrouped(chart, plotWidth);
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", chart.title);
     plot.replaceChildren(svg);
   };
+  const redraw = () => draw(Math.max(300, plot.clientWidth));
   if (chart.mark === "lines") legend(figure, chart, shown, redraw);
-  redraw();
-  table.hidden = true;
+  draw(width);
   toggle.hidden = false;
   toggle.addEventListener("click", () => {
-    const showTable = table.hidden;
-    table.hidden = !showTable;
+    const showTable = !figure.classList.contains("table-open");
+    figure.classList.toggle("table-open", showTable);
     plot.hidden = showTable;
     toggle.textContent = showTable ? "Show chart" : "Show table";
     toggle.setAttribute("aria-expanded", showTable ? "true" : "false");
@@ -222,15 +219,16 @@ function setupChart(figure, chart, year) {
 }
 
 function main() {
+  const started = performance.now();
   const source = document.getElementById("dashboard-drawing");
   if (!source) return;
-  document.documentElement.classList.add("js");
   const drawing = JSON.parse(source.textContent);
-  const redraws = [];
-  document.querySelectorAll("figure[data-chart]").forEach((figure) => {
-    const chart = drawing.charts[figure.dataset.chart];
-    if (chart && figure.querySelector("[data-plot]")) redraws.push(setupChart(figure, chart, drawing.year));
-  });
+  const figures = [...document.querySelectorAll("figure[data-chart]")]
+    .filter((figure) => drawing.charts[figure.dataset.chart] && figure.querySelector("[data-plot]"));
+  // Every width is read before anything is drawn: one layout instead of one per chart.
+  const widths = figures.map((figure) => Math.max(300, figure.querySelector("[data-plot]").clientWidth));
+  const redraws = figures.map((figure, i) =>
+    setupChart(figure, drawing.charts[figure.dataset.chart], drawing.year, widths[i]));
   const year = document.getElementById("year");
   if (year) {
     // Empty fields stay out of the address, so shared links are short and canonical.
@@ -250,6 +248,7 @@ function main() {
     timer = setTimeout(() => redraws.forEach((redraw) => redraw()), 150);
   });
   document.body.dataset.drawnMs = String(Math.round(performance.now()));
+  document.body.dataset.scriptMs = String(Math.round(performance.now() - started));
   document.body.dataset.drawn = "true";
 }
 
