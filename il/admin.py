@@ -1,10 +1,10 @@
 from django.contrib import admin
 
 from il.models import Agency
+from tsdata.agency_admin import StateAgencyAdmin
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(StateAgencyAdmin):
     list_display = ("id", "name", "census_profile_id", "code")
-    list_editable = ("census_profile_id",)
     search_fields = ("name", "code")

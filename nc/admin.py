@@ -1,13 +1,12 @@
 from django.contrib import admin
 
 from nc.models import Agency, AgencyAlias
+from tsdata.agency_admin import StateAgencyAdmin
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "census_profile_id")
-    list_editable = ("census_profile_id",)
-    search_fields = ("name",)
+class AgencyAdmin(StateAgencyAdmin):
+    pass
 
 
 @admin.register(AgencyAlias)

@@ -124,15 +124,6 @@ def endpoint_data(
     return {name: array for (name, _), array in zip(named, arrays, strict=True)}
 
 
-def census_profiles_by_id(profile_ids: set[str]) -> dict[str, dict[str, int]]:
-    """API census dicts of the given GEOIDs (newest vintage), in one query; missing ids are
-    left out."""
-    return {
-        geoid: profile.get_census_dict()
-        for geoid, profile in census_profiles_by_geoid(profile_ids).items()
-    }
-
-
 def agencies_with_census(*, config: StateStats, agency_id: int | None = None) -> list[dict]:
     """Agencies (all, in id order, or one) as API objects, with the newest census profile.
 
