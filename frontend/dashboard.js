@@ -80,7 +80,7 @@ function drawLines(chart, width, year, shown) {
     marks: [
       Plot.ruleY([0]),
       year ? Plot.ruleX([year], {stroke: "#6b7280", strokeDasharray: "4,3"}) : null,
-      Plot.line(points, {x: "x", y: "value", stroke: "series", strokeWidth: 2}),
+      Plot.line(points, {x: "x", y: "value", z: "series", stroke: "series", strokeWidth: 2}),
       Plot.dot(points, {x: "x", y: "value", stroke: "series", fill: "series", symbol: "series", r: 3.5}),
       Plot.text(last, {x: "x", y: "value", text: "series", dx: 8, textAnchor: "start", fill: "series"}),
     ],

@@ -54,6 +54,8 @@ class Chart:
     shown_series: list[str] = field(default_factory=list)
     # Series in display order when some have no point to draw (undefined rates).
     series_names: list[str] = field(default_factory=list)
+    # Where the numbers come from, when not the state's stop data (the census).
+    source: str = ""
 
     @property
     def series(self) -> list[str]:

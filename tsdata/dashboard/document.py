@@ -66,6 +66,7 @@ def census_chart(config: DashboardConfig, census: dict[str, int], census_year: A
         columns=[Column("category", "Race/ethnicity", charts.TEXT), Column("population",
                  "Population"), Column("share", "Percent", charts.PCT)],
         rows=rows, points=points, summary=summary, basis=total, basis_noun="residents",
+        source="U.S. Census Bureau, American Community Survey",
     )
 
 
