@@ -52,7 +52,7 @@ class Stop(models.Model):
 # --- API summary tables ------------------------------------------------------------------
 # Built from ``il_stop`` at import time (``tsdata.stats``); the statistics endpoints read only
 # this. ``stops`` counts stop rows, ``searches`` those with ``search_conducted = 'Y'``,
-# ``contraband`` those with ``seized = 'Y'`` (spec 3.5). IL has no officer column.
+# ``contraband`` those with ``seized = 'Y'`` (docs/api.md). IL has no officer column.
 
 
 class StopSummary(PurposeSummary):

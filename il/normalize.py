@@ -1,4 +1,7 @@
-"""Illinois row normalisation (spec 2.4.2) and the streaming CSV reader."""
+"""Illinois row normalisation and the streaming CSV reader.
+
+The rules are written out in docs/data-formats.md, 'Illinois: Normalisation'.
+"""
 
 from __future__ import annotations
 

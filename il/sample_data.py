@@ -1,4 +1,4 @@
-"""Synthetic IL summary CSV (exact raw layout) covering every normalisation case of 2.4.2."""
+"""Synthetic IL summary CSV (exact raw layout) covering every rule of docs/data-formats.md."""
 
 from __future__ import annotations
 

@@ -37,7 +37,10 @@ def agency_crosswalk_load(*, path: Path) -> list[str]:
 def normalized_csv_rows(
     zip_path: Path, agency_names: dict[str, str]
 ) -> Iterator[tuple[dict, str | None]]:
-    """Every record of the zipped CSV through spec 2.4.2, streamed from the zip."""
+    """Every record of the zipped CSV, normalised and streamed from the zip.
+
+    The rules: docs/data-formats.md, 'Illinois: Normalisation'.
+    """
     for record in normalize.csv_records(zip_path):
         yield normalize.row_normalize(record, agency_names)
 

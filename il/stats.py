@@ -1,4 +1,7 @@
-"""IL configuration of the statistics API (spec 3.5): stored year, no officer dimension."""
+"""IL configuration of the statistics API: stored year, no officer dimension.
+
+What the numbers mean: docs/api.md, 'Illinois'.
+"""
 
 from __future__ import annotations
 

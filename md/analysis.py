@@ -1,4 +1,4 @@
-"""Dataset facts and value frequencies of an MSP workbook (spec 2.3.6, ``analyze_md``).
+"""Dataset facts and value frequencies of an MSP workbook (``analyze_md``, docs/data-formats.md).
 
 Counts are gathered while streaming (one pass, memory bounded by the number of distinct
 values) and printed in the layout of the original report (pandas' Series printing), so a

@@ -88,7 +88,7 @@ class Stop(models.Model):
 # --- API summary tables ------------------------------------------------------------------
 # Built from ``md_stop`` at import time (``tsdata.stats``); the statistics endpoints read only
 # these. One person per stop: ``stops`` counts stop rows with a date, ``searches`` those with
-# ``search_conducted = 'Y'``, ``contraband`` those with ``seized = 'Y'`` (spec 3.4). No
+# ``search_conducted = 'Y'``, ``contraband`` those with ``seized = 'Y'`` (docs/api.md). No
 # foreign keys: the tables are swapped together with the raw tables by the import.
 
 

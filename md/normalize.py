@@ -1,8 +1,10 @@
-"""Maryland row normalisation (spec 2.3.2): pure functions, one per raw column rule.
+"""Maryland row normalisation: pure functions, one per raw column rule.
+
+The rules, in order, are written out in docs/data-formats.md, 'Maryland: Normalisation'.
 
 Every rule is explicit (no format guessing) so that a value either matches a documented
 pattern or falls back to a documented default; nothing in a single bad cell can abort an
-import (fix 9.2.7).
+import (docs/decisions.md, 'MD: explicit formats, no aborts').
 """
 
 from __future__ import annotations
@@ -111,12 +113,15 @@ def stop_reason_clean(raw: str) -> str:
 
 
 def purpose_lookup(stop_reason: str) -> int:
-    """Purpose code of a cleaned stop reason (Appendix A); unknown → 11 Other/Unknown."""
+    """Purpose code of a cleaned stop reason; unknown → 11 Other/Unknown.
+
+    The table: docs/data-formats.md, 'Stop purposes'.
+    """
     return PURPOSE_BY_STOP_REASON.get(stop_reason, UNKNOWN_PURPOSE)
 
 
 def purpose_is_dropped(purpose: int) -> bool:
-    """Investigation and failure-to-remain stops are not published (spec 2.3.2 step 12)."""
+    """Investigation and failure-to-remain stops are not published (docs/data-formats.md)."""
     return purpose in (INVESTIGATION, FAILURE_TO_REMAIN)
 
 
@@ -184,7 +189,7 @@ DROP_PURPOSE = "purpose 7 (Investigation) or 10 (Failure to remain at scene)"
 
 
 def row_normalize(raw: dict[str, str], agency_names: dict[str, str]) -> tuple[dict, str | None]:
-    """Normalise one raw row (spec 2.3.2 steps 2-12); returns (row, reason it is dropped).
+    """Normalise one raw row in the documented order; returns (row, reason it is dropped).
 
     ``agency_names`` maps agency codes to display names; an unknown code is its own name.
     The row's ``stop_id`` is assigned by the caller to surviving rows only.

@@ -1,6 +1,6 @@
-"""Maryland stop purpose by cleaned STOP_REASON statute code (spec Appendix A).
+"""Maryland stop purpose by cleaned STOP_REASON code (docs/data-formats.md, 'Stop purposes').
 
-Written out from the specification's table, not derived from the original CSV; a test
+Written out from the 2019 lookup table by hand, not derived from the original CSV; a test
 compares it with that CSV when the reference data are present. Codes not listed here map
 to 11 Other/Unknown (listing some of them explicitly documents that they were reviewed).
 """

@@ -1,4 +1,4 @@
-"""Synthetic MSP workbook (exact raw layout) covering every normalisation case of 2.3.2.
+"""Synthetic MSP workbook (exact raw layout) covering every rule of docs/data-formats.md.
 
 Written as a minimal .xlsx (inline strings, two sheets) directly, because a generic
 spreadsheet writer is far too slow for benchmark-sized samples (millions of rows).

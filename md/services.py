@@ -50,7 +50,7 @@ def agency_crosswalk_load(*, path: Path) -> list[str]:
 def normalized_workbook_rows(
     workbook_path: Path, agency_names: dict[str, str], unmapped: Counter | None = None
 ) -> Iterator[tuple[dict, str | None]]:
-    """Every row of the workbook through spec 2.3.2 (streamed, sheet by sheet).
+    """Every row of the workbook, normalised (streamed, sheet by sheet).
 
     ``unmapped`` counts loaded stop reasons that the purpose table does not know (they
     become 11 Other/Unknown; the original logged each one), except blank and ``-``.
@@ -113,7 +113,9 @@ def workbook_analyze(
     dest: Path | None = None,
     report_path: Path | None = None,
 ) -> list[str]:
-    """Facts and per-column value counts of a workbook zip (spec 2.3.6); nothing is loaded.
+    """Facts and per-column value counts of a workbook zip; nothing is loaded.
+
+    What is counted: docs/data-formats.md, 'The analyze_md report'.
 
     Agency names come from the MD registry, exactly as an import would show them. With
     ``report_path`` the lines are also written to that file.

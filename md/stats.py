@@ -1,4 +1,7 @@
-"""MD configuration of the statistics API (spec 3.4): one person per stop, inline flags."""
+"""MD configuration of the statistics API: one person per stop, inline flags.
+
+What the numbers mean: docs/api.md, 'Maryland'.
+"""
 
 from __future__ import annotations
 

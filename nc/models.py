@@ -172,7 +172,7 @@ class SearchBasis(models.Model):
 
 # --- API summary tables ------------------------------------------------------------------
 # Built from the raw tables at import time (``tsdata.stats``); every statistics endpoint reads
-# only these. Counts are joined-row counts exactly as the API defines them (spec 3.3): a
+# only these. Counts are joined-row counts exactly as the API defines them (docs/api.md): a
 # driver row per stop, times its search rows (``searches``, ``use_of_force``), times their
 # contraband rows (``contraband``). ``category`` is the API key of the driver's race and
 # ethnicity (``nc/stats.py``: Hispanic first, unknown race codes verbatim). No foreign keys:

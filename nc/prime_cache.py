@@ -1,4 +1,4 @@
-"""Warm the response cache for the largest NC agencies right after an import (spec 5.5).
+"""Warm the response cache for the largest NC agencies right after an import (``--noprime``).
 
 Summary tables make first hits fast already; priming moves even that work out of the
 first visitors' way. Requests go through Django's test client so that they take exactly

@@ -1,4 +1,7 @@
-"""NC configuration of the statistics API (spec 3.3): driver-only, joined-row counts."""
+"""NC configuration of the statistics API: driver-only, joined-row counts.
+
+What the numbers mean: docs/api.md, 'North Carolina'.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Stable agency ids for states whose raw data name agencies by code (MD, IL; fix 9.2.8).
+"""Stable agency ids for states whose raw data name agencies by code (MD, IL).
+
+Why: docs/decisions.md, 'Stable MD/IL agency ids'.
 
 The state's Agency table is the registry: one row per raw agency code, its id never
 changes once data referencing it are published. Names and GEOIDs come from a crosswalk
-(``Agency Code,Agency Name,GEOID``) or the admin; imports never overwrite them (9.2.9).
+(``Agency Code,Agency Name,GEOID``) or the admin; imports never overwrite them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 
 
 def agency_name_rank_key(name: str) -> tuple[str, str]:
-    """Order of the original ids: names lower-cased with non-alphanumerics removed (2.3.3)."""
+    """Order of the original ids: names lower-cased with non-alphanumerics removed."""
     return (_NOT_ALNUM.sub("", name.lower()), name)
 
 
@@ -151,7 +153,8 @@ class AgencyResolver:
         """Ids like the original's for a never-published registry: old id -> new id.
 
         Names present in the data are ranked by "lower-cased, non-alphanumerics removed"
-        (spec 2.3.3), the registry's other agencies follow. Only valid while no live stop
+        (docs/data-formats.md, 'Agency codes (MD, IL)'), the registry's other agencies follow.
+        Only valid while no live stop
         references an agency; updates the resolver so later statements use the new ids.
         """
         agencies = [(pk, code, name) for code, (pk, name) in self.by_code.items()]

@@ -1,4 +1,6 @@
-"""Dataset facts (spec 5.3): totals, time frame and top agencies of a state's live data.
+"""Dataset facts: totals, time frame and top agencies of a state's live data.
+
+What each fact counts: docs/data-formats.md, 'Dataset facts'.
 
 One definition for every state; states differ only by the configuration below.
 """

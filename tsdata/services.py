@@ -92,7 +92,10 @@ def dataset_import_run(*, dataset_id: int) -> Import:
 
 
 def nc_automated_dataset_ensure() -> Dataset:
-    """The Dataset of the scheduled NC import: reused (its Import history kept, fix 9.2.11)."""
+    """The Dataset of the scheduled NC import, reused so its Import history is kept.
+
+    docs/decisions.md, 'The automated NC import keeps its history'.
+    """
     monitors = list(settings.NC_AUTO_IMPORT_MONITORS)
     dataset, _ = Dataset.objects.update_or_create(
         name=AUTOMATED_NC_DATASET_NAME,

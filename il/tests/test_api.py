@@ -1,4 +1,5 @@
-"""IL API: the scenarios of spec 7.3 (stored year, labels, search/seizure flags, no officer)."""
+"""IL API: the scenarios of the 2019 test suite (stored year, labels, search/seizure flags,
+no officer)."""
 
 from __future__ import annotations
 

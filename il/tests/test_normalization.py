@@ -1,4 +1,5 @@
-"""IL normalisation vectors of spec 2.4.2 and 7.3, and the streaming CSV reader."""
+"""IL normalisation vectors of the 2019 importer and its tests (docs/data-formats.md), and the
+streaming CSV reader."""
 
 from __future__ import annotations
 

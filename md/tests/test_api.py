@@ -1,5 +1,5 @@
-"""MD API: the scenarios of spec 7.3 (ethnicity labels, Eastern-time years, officer filter,
-search/seizure flags) with exact numbers."""
+"""MD API: the scenarios of the 2019 test suite (ethnicity labels, Eastern-time years, officer
+filter, search/seizure flags) with exact numbers."""
 
 from __future__ import annotations
 
@@ -135,7 +135,8 @@ def test_contraband_hit_rate(client, agency) -> None:
     md_stop(agency, ethnicity="B", year=2010, search_conducted="Y", seized="Y")
     md_stop(agency, ethnicity="W", year=2010, search_conducted="Y", seized="N")
     md_stop(agency, ethnicity="B", year=2012, search_conducted="Y", seized="N")
-    # Seizure without a recorded search still counts as contraband (spec 9.1.3: kept).
+    # Seizure without a recorded search still counts as contraband (docs/decisions.md, "MD
+    # seizures need no search").
     md_stop(agency, ethnicity="H", year=2012, search_conducted="N", seized="Y")
     data = get(client, agency, "contraband_hit_rate")
     assert list(data) == ["searches", "contraband"]

@@ -86,7 +86,8 @@ def test_sample_import_loads_normalised_rows(tmp_path):
     assert Agency.objects.get(code="ZZSAMPLE").name == "ZZSAMPLE"
     for stop in Stop.objects.select_related("agency")[:50]:
         assert stop.agency_description == stop.agency.name
-    # Facts and data version follow the import (fix 9.2.13).
+    # Facts and data version follow the import (docs/decisions.md, "Dataset facts for every
+    # state after every import").
     facts = StateFacts.objects.get(state_key="md")
     assert facts.total_stops == count
     assert facts.total_searches == Stop.objects.filter(search_conducted="Y").count()

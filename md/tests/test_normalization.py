@@ -1,4 +1,5 @@
-"""Every MD normalisation vector of spec 2.3.2 and 7.3, plus the fixes of 9.2.7."""
+"""Every MD normalisation vector of the 2019 importer and its tests (docs/data-formats.md),
+plus the fallbacks of docs/decisions.md, 'MD: explicit formats, no aborts'."""
 
 from __future__ import annotations
 
@@ -172,7 +173,7 @@ def test_purpose_table_has_316_codes():
     assert len(PURPOSE_BY_STOP_REASON) == 316
 
 
-# --- Comparison with the original CSV (cell rules of spec 2.3.2) -------------------------
+# --- Comparison with the original CSV (the 2019 lookup's cell rules) ----------------------
 PURPOSE_LABELS = (
     "Seat Belt Violation", "Speed Limit Violation", "Stop Light/Sign Violation",
     "Driving While Impaired", "Safe Movement Violation", "Vehicle Equipment Violation",

@@ -1,4 +1,4 @@
-"""NC API: the scenarios of spec 7.3 with their exact numbers, plus join-multiplicity,
+"""NC API: the scenarios of the 2019 test suite with their exact numbers, plus join-multiplicity,
 use-of-force and agency/census cases."""
 
 from __future__ import annotations

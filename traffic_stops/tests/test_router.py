@@ -1,4 +1,4 @@
-"""Router cases of the original's test_router (spec 6.2 / 7.3)."""
+"""Router cases of the original's test_router (docs/architecture.md, 'Databases')."""
 
 from django.contrib.auth.models import User
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connections
 
-# Written out from the specification (seed-system section 1), not derived from the models,
+# Written out from the 2019 schema (tables and columns), not derived from the models,
 # so that a renamed or dropped column fails here. Extra columns are allowed.
 EXPECTED_TABLES: dict[str, dict[str, set[str]]] = {
     "traffic_stops_nc": {

@@ -32,7 +32,7 @@ class Series:
 
     @property
     def row_order(self) -> tuple[str, ...]:
-        """Rows are ordered by year first, then the other group keys (spec 3.6)."""
+        """Rows are ordered by year first, then the other group keys (docs/decisions.md)."""
         return (YEAR, *(key for key in self.group_by if key != YEAR))
 
 
@@ -111,7 +111,8 @@ class CategoryScheme:
     ``label_column`` and the override column are SQL expressions over the raw tables (e.g.
     ``p.race``). ``override`` is ``(column, code, key)``: rows whose ``column`` equals
     ``code`` go to ``key`` whatever the label column says (NC's Hispanic rule). Codes
-    without a label are used verbatim as keys (spec 9.1.5: kept). The mapping is applied
+    without a label are used verbatim as keys (docs/decisions.md, 'Unknown codes kept as
+    keys'). The mapping is applied
     when the summaries are built, so the API reads finished keys.
     """
 

@@ -15,7 +15,7 @@ from tsdata.stats.registry import stats_config
 
 logger = logging.getLogger(__name__)
 
-# Raw codes sort bytewise, whatever the database collation (spec 3.6, rule 3).
+# Raw codes sort bytewise, whatever the database collation (docs/decisions.md, 'Canonical order').
 CODE_COLLATION = "C"
 
 
@@ -54,7 +54,7 @@ def series_rows(
 ) -> list[list[dict[str, Any]]]:
     """Arrays of a response for series sharing table and grouping, read in one query.
 
-    Each array has a row per group with every category (spec 3.2, 3.6); a group or extra
+    Each array has a row per group with every category (docs/api.md); a group or extra
     category appears in an array only when that array's count is positive.
     """
     if officer and not officer_can_match(config=config, officer=officer):

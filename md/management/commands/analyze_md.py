@@ -1,4 +1,7 @@
-"""Print (and optionally save) the facts and value counts of an MD workbook (spec 2.3.6)."""
+"""Print (and optionally save) the facts and value counts of an MD workbook.
+
+What is counted: docs/data-formats.md, 'The analyze_md report'.
+"""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def row_schema(config: StateStats, series: Series) -> dict[str, Any]:
         "type": "object",
         "properties": properties,
         "required": [*series.group_by, *config.categories.defaults],
-        # Unknown raw codes appear verbatim as extra category keys (spec 9.1.5).
+        # Unknown raw codes appear verbatim as extra category keys (docs/decisions.md).
         "additionalProperties": {"type": "integer", "minimum": 0},
     }
 

@@ -2,8 +2,9 @@
 
 Varied raw data (several agencies and officers, unknown codes, multiple drivers, searches
 and contraband per stop, dates next to New Year in Eastern time) are generated, the
-summaries rebuilt, and each response compared with the original system's SQL (spec
-3.3-3.5) folded as its ``GroupedData`` did (spec 3.2), in the canonical order of 3.6.
+summaries rebuilt, and each response compared with the original system's SQL folded as
+its ``GroupedData`` did, in the canonical order (docs/decisions.md, 'Canonical order of
+keys and rows').
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def query(alias: str, sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-# ---- NC reference (spec 3.3) --------------------------------------------------------------
+# ---- NC reference (docs/api.md) -------------------------------------------------------------
 
 NC_YEAR = "EXTRACT(YEAR FROM DATE_TRUNC('year', s.date AT TIME ZONE 'America/New_York'))::int"
 NC_SEARCH_JOIN = "JOIN nc_search se ON se.stop_id = s.stop_id"
@@ -201,7 +202,7 @@ def test_nc_every_endpoint_matches_raw_sql() -> None:
     assert non_empty > len(cases) * 4  # the data exercise the endpoints
 
 
-# ---- MD / IL reference (spec 3.4, 3.5) ----------------------------------------------------
+# ---- MD / IL reference (docs/api.md) -------------------------------------------------------
 
 MD_YEAR = "EXTRACT(YEAR FROM DATE_TRUNC('year', date AT TIME ZONE 'America/New_York'))::int"
 

@@ -1,4 +1,4 @@
-"""URL names of spec 0.3: namespaces per state, router names with hyphens."""
+"""URL names of the 2019 site: namespaces per state, router names with hyphens."""
 
 from __future__ import annotations
 
