@@ -2,16 +2,20 @@
 
 from tsdata.dashboard.config import DashboardConfig
 
+# The census groups of NC are the stop categories (Hispanic of any race, other groups
+# non-Hispanic), so both use one list.
+_CATEGORIES = (
+    ("white", "White*"),
+    ("black", "Black*"),
+    ("native_american", "Native American*"),
+    ("asian", "Asian*"),
+    ("other", "Other*"),
+    ("hispanic", "Hispanic"),
+)
+
 DASHBOARD = DashboardConfig(
     state="nc",
-    categories=(
-        ("white", "White*"),
-        ("black", "Black*"),
-        ("native_american", "Native American*"),
-        ("asian", "Asian*"),
-        ("other", "Other*"),
-        ("hispanic", "Hispanic"),
-    ),
+    categories=_CATEGORIES,
     base_category="white",
     focus_category="black",
     purpose_order=(
@@ -39,14 +43,5 @@ DASHBOARD = DashboardConfig(
     start_year=2002,
     data_source="NC Department of Justice (State Bureau of Investigation) traffic-stop reports",
     category_note="* Non-Hispanic. Hispanic drivers of any race are counted as Hispanic.",
-    census_groups=(
-        (
-            ("white", "White*"),
-            ("black", "Black*"),
-            ("native_american", "Native American*"),
-            ("asian", "Asian*"),
-            ("other", "Other*"),
-            ("hispanic", "Hispanic"),
-        ),
-    ),
+    census_groups=(_CATEGORIES,),
 )

@@ -65,26 +65,25 @@ def _page_context(state: str) -> dict:
     return {"state": state_config(state), "pages": dashboard_config(state)}
 
 
-@require_GET
-def state_home(request: HttpRequest, state: str) -> HttpResponse:
+def _finder_page(request: HttpRequest, state: str, template: str, read) -> HttpResponse:
+    """A page with the agency finder: its redirect, or the page with ``read()``'s context."""
     form, matches, response = _finder(request, state)
     if response:
         return response
-    return render(request, "pages/state_home.html", {
-        **_page_context(state), "form": form, "matches": matches,
-        "facts": state_facts_one(state),
-    })
+    return render(request, template,
+                  {**_page_context(state), "form": form, "matches": matches, **read()})
+
+
+@require_GET
+def state_home(request: HttpRequest, state: str) -> HttpResponse:
+    return _finder_page(request, state, "pages/state_home.html",
+                        lambda: {"facts": state_facts_one(state)})
 
 
 @require_GET
 def agency_list(request: HttpRequest, state: str) -> HttpResponse:
-    form, matches, response = _finder(request, state)
-    if response:
-        return response
-    return render(request, "pages/agency_list.html", {
-        **_page_context(state), "form": form, "matches": matches,
-        "sorted_agencies": selectors.agency_list_grouped(state=state),
-    })
+    return _finder_page(request, state, "pages/agency_list.html",
+                        lambda: {"sorted_agencies": selectors.agency_list_grouped(state=state)})
 
 
 @require_GET
