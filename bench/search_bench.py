@@ -20,6 +20,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -37,6 +38,38 @@ from bench.api_bench import (  # noqa: E402
 
 SECTION = "## Find a Stop"
 TARGET_MS = 100.0
+
+
+def generate(stops: int) -> list[str]:
+    """Generated stops, loaded without the secondary indexes of ``nc_stop``/``nc_person``
+    (random inserts into them would dominate), which are then rebuilt one by one and timed
+    (the same single-connection builds an import runs). Also times the single-column
+    ``agency_id`` index the composite one replaced, for comparison. Returns report lines."""
+    from django.db import connections
+
+    with connections["traffic_stops_nc"].cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "WHERE c.relname IN ('nc_stop', 'nc_person') AND NOT i.indisprimary")
+        indexes = cursor.fetchall()
+        for _, name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        print(f"[bench] generated in {raw_data_generate(stops):.0f} s", flush=True)
+        cursor.execute("SET maintenance_work_mem = '64MB'")  # as the import's sessions
+        cursor.execute("SET max_parallel_maintenance_workers = 0")
+        lines = []
+        builds = [*((name, ddl) for _, name, ddl in indexes),
+                  ("nc_stop (agency_id) alone, built for comparison, then dropped",
+                   "CREATE INDEX search_bench_agency_only ON nc_stop (agency_id)")]
+        for name, ddl in builds:
+            started = time.perf_counter()
+            cursor.execute(ddl)
+            seconds = time.perf_counter() - started
+            lines.append(f"* `{name}`: built in {seconds:.1f} s")
+            print(f"[bench] {lines[-1]}", flush=True)
+        cursor.execute("DROP INDEX search_bench_agency_only")
+    return lines
 
 
 def largest_agency() -> tuple[int, str, int]:
@@ -101,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--note", default="")
     args = parser.parse_args(argv)
     django_setup()
-    if args.generate:
-        print(f"[bench] generated in {raw_data_generate(args.generate):.0f} s", flush=True)
+    index_lines = generate(args.generate) if args.generate else []
     from django.db import connections
 
     with connections["traffic_stops_nc"].cursor() as cursor:
@@ -137,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=30)
     text = report(rows, total=total, name=name, stops=stops, samples=args.samples,
                   argv=argv if argv is not None else sys.argv[1:], note=args.note)
+    if index_lines:
+        text += "\nIndex builds after the generated load (64 MB maintenance_work_mem, no " \
+                "parallel workers):\n\n" + "\n".join(index_lines) + "\n"
     print(text)
     if args.record:
         record(text, total=total)
