@@ -27,10 +27,17 @@ DATE_FORMAT = "%b %d, %Y"
 class FactsConfig:
     date_field: str | None  # stop timestamp; None → use ``year`` (IL)
     search_model: str | None  # count this model's rows as searches (NC); else flag on stop
+    # Start text of a full import's time frame, whatever the data say (NC drops most stops
+    # before 2002, so its earliest stop would misstate when reporting began).
+    full_import_start: str | None = None
+    note: str = ""  # printed after the facts by ``manage.py dataset_facts``
 
 
 FACTS_CONFIG = {
-    "nc": FactsConfig(date_field="date", search_model="Search"),
+    "nc": FactsConfig(
+        date_field="date", search_model="Search", full_import_start="Jan 01, 2002",
+        note="Very few agencies reported before 2000, so the claimed start date is 2002.",
+    ),
     "md": FactsConfig(date_field="date", search_model=None),
     "il": FactsConfig(date_field=None, search_model=None),
 }
@@ -95,8 +102,8 @@ def dataset_facts_compute(
 ) -> list[str]:
     """Recompute and store ``StateFacts``/``TopAgencyFacts`` of ``state``; printable lines.
 
-    ``override_start_date`` replaces the start text (NC full imports: ``Jan 01, 2002``,
-    because very few agencies reported before). ``per_agency`` is
+    ``override_start_date`` replaces the start text (a full import:
+    ``FactsConfig.full_import_start``). ``per_agency`` is
     :func:`stops_by_agency`'s result when the caller already has it.
     """
     config = FACTS_CONFIG[state]
@@ -148,4 +155,16 @@ def dataset_facts_compute(
         "Top 5:",
     ]
     lines.extend(f"Id {agency_id}: {name} {stops:,}" for agency_id, name, stops in top)
+    return lines
+
+
+def dataset_facts_refresh(state: str) -> list[str]:
+    """Recompute the facts of ``state``'s live data as a full import would; printable lines.
+
+    The state's note (why NC's start date is 2002) follows the facts after a blank line.
+    """
+    config = FACTS_CONFIG[state]
+    lines = dataset_facts_compute(state, override_start_date=config.full_import_start)
+    if config.note:
+        lines += ["", config.note]
     return lines

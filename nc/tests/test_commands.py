@@ -1,4 +1,4 @@
-"""``import_nc`` argument errors, ``nc_dataset_facts`` output, the agency crosswalk."""
+"""``import_nc`` argument errors, ``dataset_facts nc`` output (and its alias), crosswalks."""
 
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ def test_import_nc_argument_errors(args, message):
         call_command("import_nc", *args)
 
 
+@pytest.mark.parametrize("command", [("nc_dataset_facts",), ("dataset_facts", "nc")])
 @pytest.mark.django_db(databases="__all__", transaction=True)
-def test_nc_dataset_facts_prints_spec_lines(tmp_path):
+def test_nc_dataset_facts_prints_2019_lines(tmp_path, command):
     nc_import_run(zip_path=simple_extract(
         tmp_path / "a.zip",
         ["Raleigh Police Department", "NC State Highway Patrol", "Apex Police Department"],
@@ -41,7 +42,7 @@ def test_nc_dataset_facts_prints_spec_lines(tmp_path):
     ), prime=False)
     # Ties in stop counts are ordered by id.
     out = StringIO()
-    call_command("nc_dataset_facts", stdout=out)
+    call_command(*command, stdout=out)
     assert out.getvalue().splitlines() == [
         "Timeframe: Jan 01, 2002 - May 07, 2015",
         "Stops: 6",

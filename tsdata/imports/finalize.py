@@ -11,9 +11,6 @@ from tsdata.dataset_facts import FACTS_CONFIG, AgencyStops, dataset_facts_comput
 
 logger = logging.getLogger(__name__)
 
-# Per state: the start text shown for a full import (NC: few agencies reported before 2002).
-FACTS_START_OVERRIDE = {"nc": "Jan 01, 2002"}
-
 
 def agency_last_reported_update(state: str, per_agency: dict[int | None, AgencyStops]) -> int:
     """Store each agency's latest stop (NULL when it has none); returns agencies updated."""
@@ -42,7 +39,7 @@ def state_data_finalize(state: str, *, full_dataset: bool = True,
     if per_agency is None:
         per_agency = stops_by_agency(state)
     updated = agency_last_reported_update(state, per_agency)
-    override = FACTS_START_OVERRIDE.get(state) if full_dataset else None
+    override = FACTS_CONFIG[state].full_import_start if full_dataset else None
     lines = dataset_facts_compute(state, override_start_date=override, per_agency=per_agency)
     version = data_version_bump(state)
     for line in lines:

@@ -1,15 +1,5 @@
-"""Recompute and print the MD dataset facts (spec 5.3); imports also do this automatically."""
+"""``md_dataset_facts``: the 2019 name of ``dataset_facts md``, kept for operators' scripts."""
 
-from __future__ import annotations
+from tsdata.management.commands.dataset_facts import state_alias
 
-from django.core.management.base import BaseCommand
-
-from tsdata.dataset_facts import dataset_facts_compute
-
-
-class Command(BaseCommand):
-    help = "Recompute MD StateFacts/TopAgencyFacts from the live data and print them."
-
-    def handle(self, *args, **options) -> None:
-        for line in dataset_facts_compute("md"):
-            self.stdout.write(line)
+Command = state_alias("md")

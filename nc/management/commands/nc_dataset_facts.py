@@ -1,17 +1,5 @@
-"""Recompute and print the NC dataset facts (spec 5.3)."""
+"""``nc_dataset_facts``: the 2019 name of ``dataset_facts nc``, kept for operators' scripts."""
 
-from django.core.management.base import BaseCommand
+from tsdata.management.commands.dataset_facts import state_alias
 
-from tsdata.dataset_facts import dataset_facts_compute
-
-NOTE = "Very few agencies reported before 2000, so the claimed start date is 2002."
-
-
-class Command(BaseCommand):
-    help = "Recompute NC StateFacts/TopAgencyFacts and print them."
-
-    def handle(self, *args, **options) -> None:
-        for line in dataset_facts_compute("nc", override_start_date="Jan 01, 2002"):
-            self.stdout.write(line)
-        self.stdout.write("")
-        self.stdout.write(NOTE)
+Command = state_alias("nc")
