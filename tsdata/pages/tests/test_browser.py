@@ -192,3 +192,27 @@ def test_home_about_and_error_pages_pass_axe(site, browser) -> None:
         page.goto(site + path)
         assert not _axe_serious(page), path
         _shot(page, f"{name}-desktop")
+
+
+def test_pages_work_without_javascript(site, browser) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280,
+                                                                      "height": 900})
+    page = context.new_page()
+    page.goto(f"{site}/nc/")
+    page.fill("#id_agency", "police")
+    page.click("text=View dashboard")
+    page.wait_for_load_state()
+    assert "agencies match “police”" in page.inner_text("main")
+    assert page.locator("main section ul a").count() == 30
+    page.fill("#id_agency", "highway patrol")
+    page.click("text=View dashboard")
+    page.wait_for_url(re.compile(r"/nc/agency/\d+/$"))
+    tables = page.locator(".chart-table table")
+    assert tables.count() >= 8
+    assert all(table.is_visible() for table in tables.all())
+    page.select_option("#year", "2020")
+    page.click("text=Show")
+    page.wait_for_url(re.compile(r"year=2020"))
+    assert "In 2020" in page.inner_text("#chart-stop_shares")
+    _shot(page, "nc-dashboard-no-javascript")
+    context.close()
