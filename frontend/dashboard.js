@@ -46,7 +46,7 @@ function drawBars(chart, width) {
   return Plot.plot({
     width,
     height: 40 + labels.length * 34,
-    marginLeft: Math.min(170, 12 + 7.5 * Math.max(...labels.map((l) => l.length))),
+    marginLeft: Math.min(170, width * 0.34, 12 + 7.5 * Math.max(...labels.map((l) => l.length))),
     marginRight: 60,
     x: {label: axisLabel(chart.kind), grid: true, nice: true, tickFormat: countTicks(chart.kind)},
     y: {label: null, domain: labels},
@@ -71,7 +71,7 @@ function drawLines(chart, width, year, shown) {
   return Plot.plot({
     width,
     height: width < 500 ? 300 : 380,
-    marginRight: width < 500 ? 80 : 120,
+    marginRight: width < 500 ? 100 : 120,
     x: {label: chart.xLabel || "Year", tickFormat: "d",
       ticks: years.length > 12 ? undefined : years},
     y: {label: axisLabel(chart.kind), grid: true, tickFormat: chart.kind === "int" ? "s" : (v) => `${v}%`},
@@ -98,7 +98,7 @@ function drawGrouped(chart, width) {
     width,
     height: 40 + groups.length * (series.length * 17 + 34),
     marginTop: 26,
-    marginLeft: Math.min(190, 12 + 7 * Math.max(...series.map((l) => l.length))),
+    marginLeft: Math.min(190, width * 0.36, 12 + 7 * Math.max(...series.map((l) => l.length))),
     marginRight: 70,
     x: {label: axisLabel(chart.kind), grid: true, nice: true, tickFormat: countTicks(chart.kind)},
     fy: {axis: null, domain: groups, padding: 0.32},
