@@ -372,7 +372,7 @@ def _file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Impor
     that two backends parse the file.
     """
     counts = report.file(spec.filename)
-    progress = Progress(f"NC {spec.filename}", size)
+    progress = Progress(f"NC {spec.filename}", size, listener=report.listener)
     fast_rows = 0
     lookup = None
     with zipfile.ZipFile(zip_path) as archive:

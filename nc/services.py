@@ -127,8 +127,12 @@ def nc_import_run(
             importer.files_reconcile(staging, report=report)
             new_names = agencies_new_register(staging, new_rows)
     report.finish(successful=True)
-    if new_names:
-        new_agencies_notify(new_names)
+    if new_names and not known[1]:
+        # An empty registry (no crosswalk loaded): every agency is "new", which tells the
+        # monitors nothing; the run service mails only agencies added to a known registry.
+        report.notes.append(f"first import: {len(new_names):,} agencies registered")
+    elif new_names:
+        report.new_agencies = new_names
         report.notes.append(f"new agencies: {', '.join(new_names)}")
     if prime:
         report.notes.append(_cache_prime())
@@ -228,23 +232,28 @@ def agencies_new_register(staging: StagingImport, new_rows: list[tuple[int, str]
     return [name for _, name in kept]
 
 
-def new_agencies_notify(names: list[str]) -> None:
-    """One email to the monitors listing agencies first seen in this import."""
+def new_agencies_notify(names: list[str], *, run_label: str = "the import") -> int:
+    """A short email to the monitors naming the new agencies; their rows as a CSV attachment.
+
+    Sent by the run service after a successful import; returns the number of messages sent.
+    """
     recipients = list(settings.NC_AUTO_IMPORT_MONITORS)
-    if not recipients:
-        return
+    if not recipients or not names:
+        return 0
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10:,} more" if len(names) > 10 else "")
     body = (
-        "The following new NC agencies were discovered during the import and given new "
-        f"ids: {', '.join(names)}.\n\nPlease add their Census GEOIDs in the admin "
-        "(NC agencies), or map a renamed agency onto its existing id with an agency alias."
+        f"{len(names):,} new NC agencies were discovered during {run_label} and given new "
+        f"ids: {shown}.\n\nThe attached NC_agencies.csv lists them. Please add their Census "
+        "GEOIDs in the admin (NC agencies), or map a renamed agency onto its existing id "
+        "with an agency alias."
     )
     message = EmailMessage(NEW_AGENCIES_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, recipients)
     rows = Agency.objects.filter(name__in=names).order_by("id")
     lines = ["Id,Agency Name,GEOID"] + [
         _csv_line([agency.id, agency.name, agency.census_profile_id]) for agency in rows
     ]
-    message.attach("NC_agencies.csv", "\n".join(lines) + "\n", "application/csv")
-    message.send(fail_silently=True)
+    message.attach("NC_agencies.csv", "\n".join(lines) + "\n", "text/csv")
+    return message.send(fail_silently=True)
 
 
 def _csv_line(values: list) -> str:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.utils import timezone
 
-from tsdata.models import Dataset, Import
+from tsdata.models import Dataset
 from tsdata.states import STATE_KEYS
 
 
@@ -42,53 +41,8 @@ def demo_data_load(*, force: bool = False) -> Iterator[str]:
         yield f"{state}: {module.demo_load(force=force)}"
 
 
-# state key -> dotted path of the service that imports that state's raw data
-STATE_IMPORTERS = {
-    "nc": "nc.services.nc_import_run",
-    "md": "md.services.md_import_run",
-    "il": "il.services.il_import_run",
-}
 AUTOMATED_NC_DATASET_NAME = "Automated NC import"
 MAGIC_NC_FTP_URL = "ftp://nc.us/"
-
-
-def _state_importer(state: str):
-    module_path, _, function = STATE_IMPORTERS[state].rpartition(".")
-    return getattr(import_module(module_path), function)
-
-
-def dataset_import_run(*, dataset_id: int) -> Import:
-    """Import a Dataset with its state's importer and record the run as an ``Import``.
-
-    The Import row keeps the import report (also on failure); successful runs mail the
-    dataset's report addresses. Exceptions propagate after the failure is recorded.
-    """
-    dataset = Dataset.objects.get(pk=dataset_id)
-    run = Import.objects.create(dataset=dataset)
-    importer = _state_importer(dataset.state)
-    destination = Path(dataset.destination) if dataset.destination else None
-    try:
-        report = importer(url=dataset.url, dest=destination)
-    except Exception as exc:
-        failed_report = getattr(exc, "report", None)
-        run.report = failed_report.as_dict() if failed_report is not None else {}
-        run.error = str(exc) or exc.__class__.__name__
-        run.date_finished = timezone.now()
-        run.save()
-        raise
-    run.report = report.as_dict()
-    run.successful = True
-    run.date_finished = timezone.now()
-    run.save()
-    recipients = [addr for addr in (dataset.report_email_1, dataset.report_email_2) if addr]
-    if recipients:
-        send_mail(
-            "Import completed successfully",
-            f"Import of {dataset} completed successfully",
-            settings.DEFAULT_FROM_EMAIL,
-            recipients,
-        )
-    return run
 
 
 def nc_automated_dataset_ensure() -> Dataset:
@@ -132,8 +86,13 @@ def demo_sample_import(
     existing = stop_model.objects.count()
     if existing and not force:
         return f"{existing:,} stops present, skipped (use --force to replace)"
+    from tsdata.imports.runs import shell_import_run
+
     stops = int(os.environ.get("DEMO_STOPS") or default_stops)
     with tempfile.TemporaryDirectory(prefix=f"{state}-demo-") as work:
         archive = sample_writer(out_dir=Path(work), stops=stops, seed=seed)
-        report = importer(zip_path=archive, dest=Path(work), **import_options)
+        report = shell_import_run(
+            state=state, source=str(archive),
+            call=lambda: importer(zip_path=archive, dest=Path(work), **import_options),
+        )
     return report.lines()[0]

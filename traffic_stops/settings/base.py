@@ -10,6 +10,7 @@ from celery.schedules import crontab
 from .env import (
     database_settings,
     env_bool,
+    env_crontab_fields,
     env_int,
     env_list,
     env_str,
@@ -159,10 +160,19 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 1  # imports are memory hungry: one per proc
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The scheduled NC import (crontab fields; production defaults to monthly) and the check
+# that fails imports whose worker died (docs/imports.md).
+NC_AUTO_IMPORT_SCHEDULE = env_crontab_fields("NC_AUTO_IMPORT_SCHEDULE", "0 3 * * 1")
+IMPORT_PROGRESS_SECONDS = float(env_str("IMPORT_PROGRESS_SECONDS", "1.5"))
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
     "automatic-nc-import": {
         "task": "tsdata.tasks.download_and_import_nc_dataset",
-        "schedule": crontab(hour=3, minute=0, day_of_week="monday"),
+        "schedule": crontab(**NC_AUTO_IMPORT_SCHEDULE),
+    },
+    "import-stale-check": {
+        "task": "tsdata.tasks.import_stale_check",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

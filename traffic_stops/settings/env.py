@@ -45,6 +45,20 @@ def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_crontab_fields(name: str, default: str) -> dict[str, str]:
+    """Five crontab fields (minute hour day-of-month month day-of-week) as ``crontab()``
+    keyword arguments, e.g. ``NC_AUTO_IMPORT_SCHEDULE="0 3 * * 1"`` (Mondays 03:00)."""
+    value = os.environ.get(name) or default
+    fields = value.split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(
+            f"{name} must have five crontab fields (minute hour day-of-month month "
+            f"day-of-week), got {value!r}"
+        )
+    keys = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+    return dict(zip(keys, fields, strict=True))
+
+
 def url_with_database(url: str, database: str) -> str:
     """Return ``url`` pointing at another database on the same server.
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_crontab_fields, env_int, env_list, env_str
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY or SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
@@ -41,9 +41,8 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-CELERY_BEAT_SCHEDULE = {
-    "automatic-nc-import": {
-        "task": "tsdata.tasks.download_and_import_nc_dataset",
-        "schedule": crontab(hour=3, minute=0, day_of_month=1),  # noqa: F405
-    },
-}
+# The state publishes monthly: the 1st at 03:00 unless NC_AUTO_IMPORT_SCHEDULE says otherwise.
+NC_AUTO_IMPORT_SCHEDULE = env_crontab_fields("NC_AUTO_IMPORT_SCHEDULE", "0 3 1 * *")
+CELERY_BEAT_SCHEDULE["automatic-nc-import"]["schedule"] = crontab(  # noqa: F405
+    **NC_AUTO_IMPORT_SCHEDULE
+)

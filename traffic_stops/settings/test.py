@@ -5,12 +5,16 @@ clobbering each other's test databases.
 """
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import ADMINS, DATABASES
 from .env import env_str
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The test process always gets locmem (pytest-django); a Celery worker started by the tests
+# writes its mail to files under EMAIL_FILE_PATH instead, which the tests read back.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
+ADMINS = ADMINS or [("ODP Team", "odp-admins@example.com")]
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

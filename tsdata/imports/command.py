@@ -8,8 +8,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tsdata.imports.report import ImportReport
+from tsdata.imports.runs import ImportRefused, shell_import_run
 from tsdata.imports.sources import SourceError
 from tsdata.imports.staging import ImportError_
+from tsdata.imports.terminal import TerminalProgress
 
 
 class StateImportCommand(BaseCommand):
@@ -35,11 +37,19 @@ class StateImportCommand(BaseCommand):
     def handle(self, *args, url: str | None, zip_path: Path | None, dest: Path | None,
                **options) -> None:
         run: Callable[..., ImportReport] = self.importer
+        bar = TerminalProgress(self.stderr._out)
         try:
-            report = run(url=url, zip_path=zip_path, dest=dest)
+            report = shell_import_run(
+                state=self.state, source=str(zip_path or url or self.default_url), echo=bar,
+                call=lambda: run(url=url, zip_path=zip_path, dest=dest),
+            )
+        except ImportRefused as exc:
+            raise CommandError(str(exc)) from exc
         except (ValueError, ImportError_, SourceError) as exc:
             raise CommandError(
                 f"{self.state.upper()} import failed, live data unchanged: {exc}"
             ) from exc
+        finally:
+            bar.close()
         for line in report.lines():
             self.stdout.write(line)

@@ -6,12 +6,35 @@ Every run keeps one; it is logged at the end and stored in ``tsdata.Import.repor
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 logger = logging.getLogger(__name__)
+
+
+class ReportListener(Protocol):
+    """Watches a running import (``tsdata.imports.runs``): phases as they start, rows read.
+
+    Called on the import's own threads, so it must only note values in memory and return;
+    whatever it writes elsewhere happens on its own schedule, never once per block.
+    """
+
+    def report_attached(self, report: ImportReport) -> None: ...
+
+    def phase_started(self, name: str) -> None: ...
+
+    def rows_read(self, label: str, rows: int, done_bytes: int, total_bytes: int) -> None: ...
+
+
+# Set by the run service around an importer call: every report created meanwhile (on that
+# thread) is watched by it, so the importers need no extra argument.
+report_listener: contextvars.ContextVar[ReportListener | None] = contextvars.ContextVar(
+    "report_listener", default=None
+)
 
 
 @dataclass
@@ -49,6 +72,15 @@ class ImportReport:
     total_seconds: float = 0.0
     successful: bool = False
     error: str = ""
+    # NC agencies this import added to the registry (the run service notifies the monitors).
+    new_agencies: list[str] = field(default_factory=list)
+    listener: ReportListener | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.listener is None:
+            self.listener = report_listener.get()
+        if self.listener is not None:
+            self.listener.report_attached(self)
 
     def file(self, name: str) -> FileCounts:
         return self.files.setdefault(name, FileCounts())
@@ -58,6 +90,8 @@ class ImportReport:
         """Time a phase (accumulates when a phase runs several times)."""
         started = time.monotonic()
         logger.info("%s import: %s ...", self.state.upper(), name)
+        if self.listener is not None:
+            self.listener.phase_started(name)
         try:
             yield
         finally:
@@ -93,6 +127,7 @@ class ImportReport:
             "phases": self.phases,
             "files": {name: counts.as_dict() for name, counts in self.files.items()},
             "notes": self.notes,
+            "new_agencies": self.new_agencies,
         }
 
     def lines(self) -> list[str]:
@@ -118,8 +153,10 @@ class ImportReport:
 class Progress:
     """Logs rows per second and percentage every few seconds during a long phase."""
 
-    def __init__(self, label: str, total_bytes: int, *, interval: float = 5.0) -> None:
+    def __init__(self, label: str, total_bytes: int, *, interval: float = 5.0,
+                 listener: ReportListener | None = None) -> None:
         self.label = label
+        self.listener = listener
         self.total_bytes = max(total_bytes, 1)
         self.interval = interval
         self.started = time.monotonic()
@@ -130,6 +167,8 @@ class Progress:
     def update(self, nbytes: int, nrows: int) -> None:
         self.bytes += nbytes
         self.rows += nrows
+        if self.listener is not None:
+            self.listener.rows_read(self.label, self.rows, self.bytes, self.total_bytes)
         now = time.monotonic()
         if now - self.last >= self.interval:
             self.last = now

@@ -7,8 +7,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from nc.services import MAGIC_NC_FTP_URL, ImportArgumentError, nc_import_run
+from tsdata.imports.runs import ImportRefused, shell_import_run
 from tsdata.imports.sources import SourceError
 from tsdata.imports.staging import ImportError_
+from tsdata.imports.terminal import TerminalProgress
 
 
 class Command(BaseCommand):
@@ -26,12 +28,18 @@ class Command(BaseCommand):
     def handle(self, *args, url, zip_path, dest, min_stop_id, max_stop_id, noprime, **options):
         if url is None and zip_path is None:
             url = MAGIC_NC_FTP_URL
+        bar = TerminalProgress(self.stderr._out)
         try:
-            report = nc_import_run(
-                url=url, zip_path=zip_path, dest=dest, min_stop_id=min_stop_id,
-                max_stop_id=max_stop_id, prime=not noprime,
+            report = shell_import_run(
+                state="nc", source=str(zip_path or url), echo=bar,
+                call=lambda: nc_import_run(
+                    url=url, zip_path=zip_path, dest=dest, min_stop_id=min_stop_id,
+                    max_stop_id=max_stop_id, prime=not noprime,
+                ),
             )
-        except (ImportArgumentError, SourceError, ImportError_) as exc:
+        except (ImportArgumentError, SourceError, ImportError_, ImportRefused) as exc:
             raise CommandError(str(exc)) from exc
+        finally:
+            bar.close()
         for line in report.lines():
             self.stdout.write(line)
