@@ -29,7 +29,7 @@ DB_ALIAS = "traffic_stops_nc"
 
 
 class ImportArgumentError(ValueError):
-    """Invalid combination of import arguments (spec 2.2.3)."""
+    """Invalid combination of import arguments (docs/imports.md, 'Running the NC import')."""
 
 
 def import_arguments_check(
@@ -205,7 +205,8 @@ def agencies_new_register(staging: StagingImport, new_rows: list[tuple[int, str]
     """Queue the insert of new agencies that have loaded stops for the swap transaction.
 
     Names seen only on rejected or cut-off lines get no agency (a malformed line must not
-    create a permanent id). Also moves the id sequence past the highest id (fix 9.2.10).
+    create a permanent id). Also moves the id sequence past the highest id
+    (docs/decisions.md, 'NC agency ids never change').
     Returns the names that will be added.
     """
     kept: list[tuple[int, str]] = []
