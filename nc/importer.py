@@ -615,9 +615,8 @@ def files_copy_and_insert(
         if specs[0].table != "nc_stop":
             # PERSON and the small files are done long before Stop: index and analyse them
             # meanwhile, serially: the Stop.txt load keeps both cores busy, so parallel
-            # workers would only add their coordination and merge (alternating
-            # runs at 2 M stops: 0.1 s faster on average, in four pairs of five; at 20 M
-            # 64.9 and 68.6 s against 69.7 and 67.8 s).
+            # workers would only add their coordination and merge (measured: see
+            # docs/benchmarks.md, "Measurements behind code choices").
             with conn.cursor() as cursor:
                 cursor.execute("SET max_parallel_maintenance_workers = 0")
             for spec in specs:

@@ -120,8 +120,8 @@ STATS = StateStats(
     split_by=("nc_stop", "stop_id", "s.stop_id"),
     part_also={"searches_part": "stop_id", "contraband_part": "se.stop_id"},
     # About 3 % of stops are searched: looking up each search's stop and driver by index
-    # reads a fraction of what the merge join along all stops reads (20 million stops:
-    # 2.7 s against 5-12 s).
+    # reads a fraction of what the merge join along all stops reads (timings:
+    # docs/benchmarks.md, "Measurements behind code choices").
     fill_settings={
         "nc_officersearchtypesummary": {
             "enable_mergejoin": "off", "enable_memoize": "off", "enable_nestloop": "on",

@@ -1170,7 +1170,7 @@ class _Columns:
     Their pages are mapped when first written (the first capacity is above the import's
     mmap threshold), and they are few and large: thousands of small per-block arrays
     kept to the end of the load would pin heap pages the load's buffers come and go
-    between (about 40 MB more at 20 million stops)."""
+    between (docs/benchmarks.md, "Measurements behind code choices")."""
 
     FIRST_CAPACITY = 1 << 21
 

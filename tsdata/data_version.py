@@ -19,7 +19,7 @@ def data_version_get(state: str) -> tuple[int, datetime | None]:
     """The current (version, last update time) of a state's data.
 
     Runs on every API request (cache key, ETag), hence one plain indexed query rather than
-    the ORM (about 0.1 ms instead of 0.4 ms).
+    the ORM (a quarter of its time).
     """
     with connections[router.db_for_read(StateFacts)].cursor() as cursor:
         cursor.execute(

@@ -1,8 +1,8 @@
 """Read a deflated zip member with ISA-L's inflate (python-isal), about twice as fast
 as zlib's.
 
-The NC import inflates about 1.8 GB per 10 million stops; with zlib that was one of the
-largest single costs of the loads, which keep both cores busy. The reader checks the
+Inflating is one of the largest single costs of the NC loads, which keep both cores busy
+(docs/benchmarks.md, "Measurements behind code choices"). The reader checks the
 member's CRC-32 and size at its end like ``zipfile`` does, so a damaged archive fails
 the import the same way; members it does not handle (stored, encrypted) and machines
 without python-isal use ``zipfile`` itself.

@@ -19,10 +19,10 @@ def allocator_threshold_fix(threshold: int = IMPORT_MMAP_THRESHOLD) -> bool:
 
     glibc raises the threshold each time a mapped block is freed (up to 32 MB); from then
     on the import's large temporary arrays (hash tables growing, COPY text) come from the
-    heap, which keeps their pages after they are freed. At 20 million NC stops that held
-    30-50 MB more at the process's peak. With a fixed 4 MB threshold larger arrays are
-    mapped and given back when freed, while the 1 MB read blocks are still reused from the
-    heap (a 1 MB threshold made the Stop load about 15 % slower: fresh pages per block).
+    heap, which keeps their pages after they are freed and raises the process's peak.
+    With a fixed 4 MB threshold larger arrays are mapped and given back when freed, while
+    the 1 MB read blocks are still reused from the heap (a lower threshold would map
+    fresh pages for every block). Measurements: docs/benchmarks.md.
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
@@ -54,7 +54,7 @@ def collector_frozen() -> Iterator[None]:
 
     A process with Django, numpy and numba loaded holds about 170,000 objects; each full
     collection during an import walks all of them while holding the GIL, which stalls
-    the threads feeding PostgreSQL (two collections, 0.11 s, at 2 million NC stops).
+    the threads feeding PostgreSQL.
     Objects the import creates are collected as usual.
     """
     gc.freeze()

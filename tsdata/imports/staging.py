@@ -71,10 +71,7 @@ SESSION_SETTINGS = {
     "maintenance_work_mem": "64MB",
     "work_mem": "64MB",
     # No parallel query: the import keeps both cores busy anyway, and a parallel plan
-    # costs more in total. Checking the FK of 29 million NC people against 20 million
-    # stops by hand: a parallel hash anti-join took 21.7 s on three processes (its hash
-    # table 80 MB and spilling), a serial merge anti-join along the two indexes 15-19 s
-    # on one.
+    # costs more in total (docs/benchmarks.md, "Measurements behind code choices").
     "max_parallel_workers_per_gather": "0",
     "synchronous_commit": "off",
 }
@@ -474,7 +471,7 @@ class StagingImport:
         A check of an FK to a live table locks its (staged) child against index builds:
         another connection leaves those of tables still being indexed to the import
         connection, which takes them after its builds (``build``), instead of waiting
-        for the builds (NC at 20 million stops: nc_stop's index builds, 3 s)."""
+        for the builds."""
         with conn.cursor() as cursor:
             for table, internal in _taken(self._fk_queue):
                 self._foreign_keys_check(cursor, table, internal)
@@ -613,9 +610,7 @@ class StagingImport:
         hashing the big parent. A big child whose FK columns lead an index is merged
         with its parent along the two indexes: both are in stop order, so their heaps
         are read nearly in sequence, where the hash anti-join (the planner's choice)
-        probes a parent-sized hash table at random (NC at 2 million stops, 2.9 million
-        people, serial: 0.63 s merging against 1.06-1.29 s hashing with the session's
-        ``work_mem``).
+        probes a parent-sized hash table at random (timings: docs/benchmarks.md).
         """
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",

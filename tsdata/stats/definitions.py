@@ -112,8 +112,8 @@ class CategoryScheme:
     ``p.race``). ``override`` is ``(column, code, key)``: rows whose ``column`` equals
     ``code`` go to ``key`` whatever the label column says (NC's Hispanic rule). Codes
     without a label are used verbatim as keys (docs/decisions.md, 'Unknown codes kept as
-    keys'). The mapping is applied
-    when the summaries are built, so the API reads finished keys.
+    keys'). The mapping is applied when the summaries are built, so the API reads finished
+    keys.
     """
 
     label_column: str

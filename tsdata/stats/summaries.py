@@ -30,9 +30,9 @@ _INSERT_SELECT = re.compile(r"^\s*INSERT INTO \{dst\}\.(\w+)\s*\(([^)]*)\)\s*(SE
 
 # Settings of the build transaction. The import runs the build beside its index builds
 # and FK checks, so the two cores are busy anyway: a serial plan that merge-joins stops
-# and drivers along their stop_id indexes uses the least CPU and memory (at 2 million
-# stops 7.6 CPU-seconds against about 10 for the parallel hash join, which at 20 million
-# also spilled to disk and took the database's memory above 1 GB with the index builds).
+# and drivers along their stop_id indexes uses the least CPU and memory; a parallel hash
+# join spills to disk at large sizes (docs/benchmarks.md, "Measurements behind code
+# choices").
 BUILD_SETTINGS = {
     "work_mem": "32MB",
     "hash_mem_multiplier": "1",
@@ -225,8 +225,8 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     scratch = sql.Identifier(target_schema, f"{table}_part1")
     # ``= ANY(ARRAY(...))`` makes an index scan that looks the dirty values up in order
     # (and returns the rows in that order, so the other joins still merge along the
-    # indexes) instead of reading every row of the table to semi-join them (2 million
-    # stops, 3 % of them dirty: 0.8 s against 1.9 s). The planner then expects ten rows;
+    # indexes) instead of reading every row of the table to semi-join them (about half
+    # the time, docs/benchmarks.md). The planner then expects ten rows;
     # with materialising and memoizing off it cannot pick a nested loop that would
     # aggregate a grouped subquery once per dirty row.
     with _settings(cursor, _fill_settings(state, table, STREAMED_PART_SETTINGS)):
