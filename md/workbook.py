@@ -1,14 +1,15 @@
-"""Streaming reader of the MSP workbook: every sheet, row by row, cells as raw text."""
+"""Reader of the MSP workbook: every sheet, row by row, cells as raw text (streamed)."""
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
 from md.normalize import RAW_COLUMNS, cell_text
+from md.xlsx_stream import XlsxReader, XlsxStreamError, is_xlsx
 
 
 class WorkbookError(ValueError):
@@ -47,22 +48,39 @@ def header_check(header: list[str], sheet_name: str) -> None:
     raise WorkbookError(f"Sheet {sheet_name!r}: " + "; ".join(problems))
 
 
+def _sheets_open(path: Path) -> tuple[list[str], Callable[[int], Iterator[list]], Callable]:
+    """(sheet names, rows of sheet i, close) of a workbook.
+
+    An .xlsx package is streamed (``md.xlsx_stream``: memory independent of the sheet's
+    length); any other format calamine reads (.xls, .xlsb, .ods) is loaded one whole sheet
+    at a time, which is acceptable only because MSP has sent .xlsx since 2013.
+    """
+    try:
+        if is_xlsx(path):
+            reader = XlsxReader(path)
+            return reader.sheet_names, reader.sheet_rows, reader.close
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for non-workbooks
+        raise WorkbookError(f"{path.name} is not a readable Excel workbook: {exc}") from exc
+    return (
+        workbook.sheet_names,
+        lambda index: workbook.get_sheet_by_index(index).iter_rows(),
+        workbook.close,
+    )
+
+
 def workbook_rows(path: Path) -> Iterator[dict[str, str]]:
-    """Yield every data row of every sheet as ``{column: raw text}``.
+    """Yield every data row of every sheet as ``{column: raw text}``, lazily.
 
     The first sheet's header must be the documented column list; later sheets carry
     their own header row, which is skipped (they take the first sheet's names) but must
     have the same width. An empty sheet is an error, not silently skipped.
     """
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for non-workbooks
-        raise WorkbookError(f"{path.name} is not a readable Excel workbook: {exc}") from exc
+    sheet_names, sheet_rows, close = _sheets_open(path)
     width = len(RAW_COLUMNS)
     try:
-        for index, sheet_name in enumerate(workbook.sheet_names):
-            sheet = workbook.get_sheet_by_index(index)
-            rows = sheet.iter_rows()
+        for index, sheet_name in enumerate(sheet_names):
+            rows = sheet_rows(index)
             header = next(rows, None)
             if header is None or not any(cell_text(cell).strip() for cell in header):
                 raise WorkbookError(f"Sheet {sheet_name!r} is empty (no header row)")
@@ -80,7 +98,8 @@ def workbook_rows(path: Path) -> Iterator[dict[str, str]]:
                 if len(values) < width:
                     values.extend([""] * (width - len(values)))
                 yield dict(zip(RAW_COLUMNS, values, strict=True))
-            # calamine holds a whole sheet in memory: free it before loading the next one.
-            del rows, sheet
+            del rows  # a calamine sheet is freed before the next one is loaded
+    except XlsxStreamError as exc:
+        raise WorkbookError(f"{path.name} is not a readable Excel workbook: {exc}") from exc
     finally:
-        workbook.close()
+        close()
