@@ -62,7 +62,8 @@ def celery_worker_start(*, name: str, log_path: Path, queues: str | None = None,
 def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
     """A ``celery worker`` subprocess using the test databases and the real broker."""
     process = celery_worker_start(name="test-worker",
-                                  log_path=ROOT / ".data" / "celery-test-worker.log")
+                                  log_path=ROOT / ".data" / "celery-test-worker.log",
+                                  extra_env={"IMPORT_PROGRESS_SECONDS": "0.2"})
     yield process
     process.terminate()
     try:

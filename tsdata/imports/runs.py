@@ -175,8 +175,10 @@ def import_execute(*, run: Import, call: Callable[[], ImportReport],
         raise
     report_listener.reset(token)
     watcher.stop()
-    _finish(run, Status.SUCCEEDED, report=report.as_dict(), rows=watcher.rows())
-    _notify_success(run, report)
+    # Mail first, then the final status: whoever sees "succeeded" sees the whole record.
+    sent = _notify_success(run, report)
+    _finish(run, Status.SUCCEEDED, report={**report.as_dict(), "notifications": sent},
+            rows=watcher.rows())
     return report
 
 
@@ -191,7 +193,8 @@ def _finish(run: Import, status: str, *, report: dict, rows: int, error: str = "
     run.save()
 
 
-def _notify_success(run: Import, report: ImportReport) -> None:
+def _notify_success(run: Import, report: ImportReport) -> list[str]:
+    """Send the success, new-agency and compliance emails; what went out, for the report."""
     sent = []
     for label, send in (
         ("success", lambda: notify.import_success_notify(run)),
@@ -204,9 +207,7 @@ def _notify_success(run: Import, report: ImportReport) -> None:
         except Exception:  # a mail server problem must not turn a good import into a failure
             logger.exception("Import #%s: the %s email could not be sent", run.pk, label)
             sent.append(f"{label} (sending failed, see the log)")
-    if sent:
-        run.report = {**run.report, "notifications": sent}
-        run.save(update_fields=["report"])
+    return sent
 
 
 def _notify_failure(run: Import) -> None:
