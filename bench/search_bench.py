@@ -72,19 +72,26 @@ def generate(stops: int) -> list[str]:
     return lines
 
 
-def largest_agency() -> tuple[int, str, int]:
+def agencies_pick() -> list[tuple[str, int, str, int]]:
+    """(label, id, name, stops) of the largest agency and of those closest to 1 % and
+    0.1 % of all stops (where the planner's choices differ most)."""
     from django.db import connections
 
     with connections["traffic_stops_nc"].cursor() as cursor:
-        cursor.execute("SELECT agency_id, count(*) FROM nc_stop GROUP BY 1 ORDER BY 2 DESC "
-                       "LIMIT 1")
-        agency_id, stops = cursor.fetchone()
-        cursor.execute("SELECT name FROM nc_agency WHERE id = %s", [agency_id])
-        return agency_id, cursor.fetchone()[0], stops
+        cursor.execute("SELECT s.agency_id, a.name, count(*) FROM nc_stop s "
+                       "JOIN nc_agency a ON a.id = s.agency_id GROUP BY 1, 2 ORDER BY 3 DESC")
+        agencies = cursor.fetchall()
+    total = sum(row[2] for row in agencies)
+    picked = [("largest agency", *agencies[0])]
+    for label, share in (("1 % agency", 0.01), ("0.1 % agency", 0.001)):
+        agency = min(agencies[1:], key=lambda row: abs(row[2] - total * share))
+        picked.append((label, *agency))
+    return picked
 
 
-def page_cursor(agency_id: int, page: int, extra_where: str = "") -> str:
-    """The ``after`` cursor that opens ``page`` (1-based) of the agency's unfiltered search."""
+def page_cursor(agency_id: int, page: int) -> str:
+    """The ``after`` cursor that opens ``page`` (1-based) of the agency's unfiltered search
+    ("" when the agency has fewer pages)."""
     from django.db import connections
 
     from tsdata.stopsearch.config import PAGE_SIZE
@@ -93,10 +100,11 @@ def page_cursor(agency_id: int, page: int, extra_where: str = "") -> str:
     with connections["traffic_stops_nc"].cursor() as cursor:
         cursor.execute(
             "SELECT s.date, p.stop_id, p.person_id FROM nc_person p "
-            "JOIN nc_stop s ON s.stop_id = p.stop_id WHERE s.agency_id = %s " + extra_where +
-            " ORDER BY s.date DESC, p.stop_id DESC, p.person_id DESC OFFSET %s LIMIT 1",
+            "JOIN nc_stop s ON s.stop_id = p.stop_id WHERE s.agency_id = %s "
+            "ORDER BY s.date DESC, p.stop_id DESC, p.person_id DESC OFFSET %s LIMIT 1",
             [agency_id, (page - 1) * PAGE_SIZE - 1])
-        return cursor_encode(cursor.fetchone())
+        row = cursor.fetchone()
+    return cursor_encode(row) if row else ""
 
 
 def static_collect() -> None:
@@ -142,14 +150,17 @@ def main(argv: list[str] | None = None) -> int:
         cursor.execute("VACUUM ANALYZE nc_person")
         cursor.execute("SELECT count(*) FROM nc_stop")
         total = cursor.fetchone()[0]
-    agency_id, name, stops = largest_agency()
-    base = {"agency": name}
-    year = {**base, "start_date": "2015-01-01", "end_date": "2015-12-31", "race": "B"}
-    cases = [
-        ("first page", base),
-        ("page 1,000", {**base, "after": page_cursor(agency_id, 1000)}),
-        ("first page, 2015, race B", year),
-    ]
+    picked = agencies_pick()
+    cases = []
+    for label, agency_id, name, stops in picked:
+        cases.append((f"{label} ({stops:,} stops): first page", {"agency": name}))
+        cursor = page_cursor(agency_id, 1000)
+        if cursor:
+            cases.append((f"{label}: page 1,000", {"agency": name, "after": cursor}))
+    largest = picked[0][2]
+    cases.append(("largest agency, 2015, race B: first page",
+                  {"agency": largest, "start_date": "2015-01-01", "end_date": "2015-12-31",
+                   "race": "B"}))
     static_collect()
     server = server_start(args.port, 2)
     rows = []
@@ -167,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    text = report(rows, total=total, name=name, stops=stops, samples=args.samples,
+    text = report(rows, total=total, samples=args.samples,
                   argv=argv if argv is not None else sys.argv[1:], note=args.note)
     if index_lines:
         text += "\nIndex builds after the generated load (64 MB maintenance_work_mem, no " \
@@ -178,13 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(rows, *, total: int, name: str, stops: int, samples: int, argv: list[str],
-           note: str) -> str:
+def report(rows, *, total: int, samples: int, argv: list[str], note: str) -> str:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = "/".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         f"### {total:,} NC stops", "",
-        f"Run {when} on {machine_description()}; largest agency {name} ({stops:,} stops); "
+        f"Run {when} on {machine_description()}; "
         f"gunicorn 2 sync workers, production settings, one new loopback connection per "
         f"request, {samples} samples per row; load average at the end {load}. {note}".rstrip(),
         "", f"Command: `python bench/search_bench.py {' '.join(argv)}`", "",
@@ -192,9 +202,13 @@ def report(rows, *, total: int, name: str, stops: int, samples: int, argv: list[
     ]
     lines += [f"| {label} | {kind} | {p50:.1f} | {p95:.1f} | {worst:.1f} |"
               for label, kind, p50, p95, worst in rows]
-    worst = max(row[3] for row in rows[1:])
+    targeted = [row for row in rows if row[0].startswith("largest agency (")
+                or row[0] == "largest agency: page 1,000"]
+    worst = max(row[3] for row in targeted)
     verdict = "met" if worst <= TARGET_MS else "NOT met"
-    lines += ["", f"Worst p95 {worst:.1f} ms against the {TARGET_MS:.0f} ms target: {verdict}."]
+    lines += ["", f"Largest agency, first page and page 1,000: worst p95 {worst:.1f} ms against "
+              f"the {TARGET_MS:.0f} ms target: {verdict} (the floor row is what the machine "
+              "charges for any request at that moment)."]
     return "\n".join(lines) + "\n"
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.db import OperationalError, connections, models, router, transaction
 from django.db.models import F, Max, Q
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from tsdata.data_version import data_version_get
 from tsdata.states import state_config
@@ -27,7 +28,7 @@ COUNT_CACHE_SECONDS = 60 * 60
 # A rare person attribute on the largest agency without dates can make PostgreSQL scan all
 # of its stops to find (or count) a few rows: such reads are cut off instead of tying up a
 # connection, and the page says so.
-COUNT_TIMEOUT_MS = 1_000
+COUNT_TIMEOUT_MS = 500
 READ_TIMEOUT_MS = 10_000
 QUERY_CANCELED = "57014"
 Cursor = tuple  # the keyset values of one row: (date, stop_id[, person_id])
@@ -90,13 +91,30 @@ def with_timeout(config: StopSearchConfig, milliseconds: int, read: Callable[[],
     try:
         with transaction.atomic(using=alias):
             with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                # No parallel workers: a cancelled parallel read can leave the connection in
+                # a failed transaction after the rollback (seen under gunicorn), and one
+                # page's read gains nothing from them.
+                cursor.execute("SELECT set_config('statement_timeout', %s, true), "
+                               "set_config('max_parallel_workers_per_gather', '0', true)",
                                [str(milliseconds)])
             return read()
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) == QUERY_CANCELED:
+            _connection_settle(alias)
             raise SearchTooSlow from error
         raise
+
+
+def _connection_settle(alias: str) -> None:
+    """End a failed transaction the cancellation may have left behind, so the next request
+    on this persistent connection starts clean (Django's rollback is a no-op once it has
+    switched the connection back to autocommit)."""
+    raw = connections[alias].connection
+    # Only outside any transaction Django knows of (never inside a caller's atomic block).
+    if raw is not None and raw.autocommit and \
+            raw.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+        with raw.cursor() as cursor:
+            cursor.execute("ROLLBACK")
 
 
 def _rows(config: StopSearchConfig, q: Q) -> models.QuerySet:

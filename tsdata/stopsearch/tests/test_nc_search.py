@@ -269,3 +269,20 @@ def test_reads_cut_off_by_the_timeout_are_reported_not_500(client, durham, monke
     download = client.get(URL, {"agency": durham.name, "format": "csv"})
     lines = b"".join(download.streaming_content).decode().splitlines()
     assert len(lines) == 2 and lines[1].startswith("# Incomplete")
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_cancelled_read_leaves_the_connection_usable() -> None:
+    """Outside a test transaction (as under gunicorn): after the timeout, the persistent
+    connection is idle and answers the next query."""
+    from django.db import connections
+
+    connection = connections["traffic_stops_nc"]
+    for _ in range(5):
+        with pytest.raises(selectors.SearchTooSlow):
+            selectors.with_timeout(SEARCH, 30, lambda: connection.cursor().execute(
+                "SELECT count(*) FROM generate_series(1, 1000), pg_sleep(0.2)"))
+        assert connection.connection.get_transaction_status() == 0  # idle
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
