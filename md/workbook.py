@@ -17,7 +17,7 @@ class WorkbookError(ValueError):
 
 
 def zip_first_entry_extract(zip_path: Path, dest: Path) -> Path:
-    """Extract the zip's first entry (the data file, spec 2.1) into ``dest``."""
+    """Extract the zip's first entry (the workbook; docs/data-formats.md) into ``dest``."""
     if not zipfile.is_zipfile(zip_path):
         raise WorkbookError(f"{zip_path} is not a zip file")
     with zipfile.ZipFile(zip_path) as archive:

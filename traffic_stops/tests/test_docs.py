@@ -355,3 +355,23 @@ def test_paths_outside_the_repository_other_than_the_spec_are_flagged():
     assert is_repo_path("../other/settings.py")
     assert not path_exists("../other/settings.py", "README.md")
     assert not is_repo_path("../shared/spec/seed-system.md")
+
+
+SPEC_CITATION_RE = re.compile(
+    r"\bspec(?:ification)?(?:'s)? (?:section )?(?:\d+\.\d|appendix)|\bfix \d+\.\d|\b9\.\d\.\d+\b",
+    re.IGNORECASE,
+)
+
+
+def test_code_cites_the_repository_docs_not_spec_sections():
+    """Code comments cite docs/*.md; the spec's section numbers point outside the repo."""
+    citing = []
+    for path in _files():
+        if path.suffix not in (".py", ".html", ".js") or "migrations" in path.parts:
+            continue
+        if path == Path(__file__):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if SPEC_CITATION_RE.search(line):
+                citing.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not citing, "Cite docs/*.md instead:\n" + "\n".join(citing)
