@@ -3,10 +3,11 @@
 Checked: management commands (``manage.py <name>``), make targets (``make <target>``),
 settings and environment variables (the README's configuration table and backticked
 UPPER_CASE names), repository paths (backticked or in code blocks, and relative Markdown
-links) and dotted Python names of the project's packages. What is not a repository path
-is left alone: URLs, URL paths such as ``/nc/api/...``, MIME types, paths under
-git-ignored build folders, and ``../shared/...`` (outside the repository: the 2019
-specification and reference data, cited by name only).
+links), dotted Python names of the project's packages, and backticked snake_case names
+(a function, table or column the code no longer has; PostgreSQL settings are allowed).
+What is not a repository path is left alone: URLs, URL paths such as ``/nc/api/...``,
+MIME types, paths under git-ignored build folders, and ``../shared/...`` (outside the
+repository: the 2019 specification and reference data, cited by name only).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import get_commands
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
@@ -39,13 +42,14 @@ LINK_RE = re.compile(r"\]\(([^)\s]+)\)")
 COMMAND_RE = re.compile(r"manage\.py\s+([a-z][a-z0-9_]*(?:<\w+>[a-z0-9_]*)*)")
 MAKE_RE = re.compile(r"\bmake\s+([a-z][a-z0-9_-]*)(?![=\w-])")
 UPPER_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_\*$")
+IDENTIFIER_RE = re.compile(r"^([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?:\(\))?$")
 DOTTED_RE = re.compile(r"^([a-z_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?:\(.*\))?$")
 
 
 @dataclass(frozen=True)
 class Mention:
     doc: str
-    kind: str  # command | make | name | path | link | dotted
+    kind: str  # command | make | name | path | link | dotted | identifier
     text: str
 
 
@@ -130,6 +134,9 @@ def mentions(doc: Path, text: str | None = None) -> list[Mention]:
         match = UPPER_RE.match(code.strip())
         if match:
             found.append(Mention(name, "name", code.strip()))
+        match = IDENTIFIER_RE.match(code.strip())
+        if match:
+            found.append(Mention(name, "identifier", match.group(1)))
         match = DOTTED_RE.match(code.strip())
         if (match and match.group(1).split(".")[0] in PACKAGES
                 and match.group(1).rsplit(".", 1)[1] not in FILE_EXTENSIONS):
@@ -282,6 +289,26 @@ def source_defines(path: Path, names: list[str]) -> bool:
 
 
 @cache
+def code_words() -> frozenset[str]:
+    """Every word of the code (Python, SQL, templates, scripts, settings files)."""
+    words: set[str] = set()
+    for text in _source_texts():
+        words.update(re.findall(r"\w+", text))
+    for path in _files():
+        if path.suffix in (".html", ".js", ".sql", ".css") and path != Path(__file__):
+            words.update(re.findall(r"\w+", path.read_text()))
+    return frozenset(words)
+
+
+@cache
+def postgres_settings() -> frozenset[str]:
+    """PostgreSQL's run-time settings (``work_mem``, ...), which the docs may name too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_settings")
+        return frozenset(name for (name,) in cursor.fetchall())
+
+
+@cache
 def make_targets() -> frozenset[str]:
     makefile = (ROOT / "Makefile").read_text()
     return frozenset(re.findall(r"^([a-z][a-z0-9_-]*):", makefile, re.MULTILINE))
@@ -299,9 +326,12 @@ def missing(mention: Mention) -> bool:
         return not path_exists(mention.text, mention.doc)
     if mention.kind == "link":
         return not link_exists(mention.text, mention.doc)
+    if mention.kind == "identifier":
+        return mention.text not in code_words() and mention.text not in postgres_settings()
     return not dotted_exists(mention.text)
 
 
+@pytest.mark.django_db
 def test_docs_name_only_what_exists():
     dangling = sorted({
         f"{mention.doc}: {mention.kind} {mention.text!r}"
@@ -310,6 +340,7 @@ def test_docs_name_only_what_exists():
     assert not dangling, "The docs name what does not exist:\n" + "\n".join(dangling)
 
 
+@pytest.mark.django_db
 def test_the_checks_find_each_kind_of_mention():
     """Every kind of mention in a sample page is found (so the test above checks them)."""
     sample = """
@@ -318,7 +349,8 @@ then `make test` or `make no-such-target`. Set `DATABASE_URL`, `NO_SUCH_SETTING_
 `GUNICORN_*`.
 Code: `nc/importer.py`, `nc/no_such_module.py`, `<state>/stats.py`, `tsdata/imports/...`,
 `pages/state_home.html`, `tsdata.dataset_facts.dataset_facts_refresh`,
-`tsdata.dataset_facts.no_such_function`, [formats](data-formats.md), [gone](gone.md).
+`tsdata.dataset_facts.no_such_function`, [formats](data-formats.md), [gone](gone.md),
+`stops_by_agency`, `agency_stop_counts()`, `maintenance_work_mem`.
 Not paths: `/nc/api/agency/<id>/stops/`, `text/csv`, <https://example.org/a/b.py>,
 `../shared/spec/seed-system.md`, `M/D/YY`, `traffic_stops/static/dist/dashboard.js`.
 
@@ -348,6 +380,9 @@ Not paths: `/nc/api/agency/<id>/stops/`, `text/csv`, <https://example.org/a/b.py
         ("dotted", "tsdata.dataset_facts.no_such_function"): True,
         ("link", "data-formats.md"): False,
         ("link", "gone.md"): True,
+        ("identifier", "stops_by_agency"): False,
+        ("identifier", "agency_stop_counts"): True,
+        ("identifier", "maintenance_work_mem"): False,
     }
 
 
