@@ -10,3 +10,8 @@ load_env()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traffic_stops.settings.production")
 
 application = get_wsgi_application()
+
+# Only web processes read state data from replicas (imports and commands stay on primaries).
+from traffic_stops.routers import replica_reads_enable  # noqa: E402 - needs settings first
+
+replica_reads_enable()

@@ -72,7 +72,8 @@ def database_settings() -> dict[str, dict]:
     """Build ``DATABASES``: the primary DB plus one database per state.
 
     Each state URL defaults to the primary URL with the database name
-    ``traffic_stops_<state>``.
+    ``traffic_stops_<state>``. ``DATABASE_URL_<STATE>_REPLICA``, when set, adds the alias
+    ``traffic_stops_<state>_replica`` that web processes read from (``routers.py``).
     """
     primary_url = env_str("DATABASE_URL") or DEFAULT_DATABASE_URL
     databases = {"default": parse_database_url(primary_url)}
@@ -82,6 +83,9 @@ def database_settings() -> dict[str, dict]:
             primary_url, alias
         )
         databases[alias] = parse_database_url(state_url)
+        replica_url = env_str(f"DATABASE_URL_{state.upper()}_REPLICA")
+        if replica_url:
+            databases[f"{alias}_replica"] = parse_database_url(replica_url)
     return databases
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connections
 
 from census.selectors import census_profiles_by_geoid
+from traffic_stops.routers import read_alias
 from tsdata.states import state_config
 from tsdata.stats.definitions import YEAR, Endpoint, Series, StateStats
 from tsdata.stats.registry import stats_config
@@ -68,7 +69,7 @@ def series_rows(
         by_officer=bool(officer),
     )
     params = [agency_id, officer] if officer else [agency_id]
-    with connections[state_config(config.state).db_alias].cursor() as cursor:
+    with connections[read_alias(config.state)].cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     n_groups = len(first.row_order)
