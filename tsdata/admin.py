@@ -50,7 +50,7 @@ class DatasetAdmin(admin.ModelAdmin):
         run = obj.imports.order_by("-date_queued", "-id").first()
         return import_status_cell(run) if run is not None else "never"
 
-    @admin.action(description="Import selected dataset")
+    @admin.action(description="Import selected dataset", permissions=["change"])
     def import_dataset(self, request, queryset) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Please select one dataset at a time", messages.ERROR)
@@ -122,7 +122,11 @@ class ImportAdmin(admin.ModelAdmin):
         # admin_view already marks it never-cache: every poll reads the database.
         return JsonResponse({"imports": [import_status_data(run) for run in runs]})
 
-    @admin.action(description="Run selected imports again (their datasets)")
+    def has_run_permission(self, request) -> bool:
+        """Running or cancelling imports takes the right to change datasets."""
+        return request.user.has_perm("tsdata.change_dataset")
+
+    @admin.action(description="Run selected imports again (their datasets)", permissions=["run"])
     def run_again(self, request, queryset) -> None:
         for run in queryset.select_related("dataset"):
             if run.dataset is None:
@@ -141,7 +145,7 @@ class ImportAdmin(admin.ModelAdmin):
                 continue
             self.message_user(request, f"{run.dataset.name} queued again as Import #{queued.pk}.")
 
-    @admin.action(description="Cancel selected queued imports")
+    @admin.action(description="Cancel selected queued imports", permissions=["run"])
     def cancel_queued(self, request, queryset) -> None:
         cancelled = [run.pk for run in queryset if import_cancel(run=run, user=request.user)]
         self.message_user(request, f"Cancelled {len(cancelled)} queued import(s).")

@@ -141,3 +141,40 @@ def test_admin_action_refuses_a_second_import_of_the_state(staff_client) -> None
     assert f"An NC import is already running (Import #{active.pk}, started by schedule" in page
     assert Import.objects.count() == 1
 
+
+
+def test_staff_who_may_only_view_cannot_start_imports(client) -> None:
+    user = User.objects.create_user("viewer", password="pw", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(
+        codename__in=["view_dataset", "view_import"]))
+    client.login(username="viewer", password="pw")
+    dataset = _dataset()
+    done = Import.objects.create(state="nc", dataset=dataset, status="failed")
+    client.post("/admin/tsdata/dataset/",
+                {"action": "import_dataset", "_selected_action": [dataset.pk]})
+    client.post("/admin/tsdata/import/", {"action": "run_again", "_selected_action": [done.pk]})
+    assert list(Import.objects.values_list("id", flat=True)) == [done.pk]
+    page = client.get("/admin/tsdata/import/").content.decode()
+    assert "run_again" not in page and "cancel_queued" not in page
+
+
+def test_run_again_and_cancel_from_the_history(staff_client) -> None:
+    dataset = _dataset()
+    done = Import.objects.create(state="nc", dataset=dataset, status="failed", error="boom")
+    shell = Import.objects.create(state="md", source="/data/md.zip", trigger="shell",
+                                  status="succeeded")
+    response = staff_client.post(
+        "/admin/tsdata/import/",
+        {"action": "run_again", "_selected_action": [done.pk, shell.pk]}, follow=True)
+    page = response.content.decode()
+    queued = Import.objects.get(status="queued")
+    assert f"NC data queued again as Import #{queued.pk}." in page
+    assert f"Import #{shell.pk} has no dataset (started from the shell)" in page
+    assert (queued.dataset, queued.trigger, queued.started_by.username) == (dataset, "admin",
+                                                                           "admin")
+    response = staff_client.post(
+        "/admin/tsdata/import/", {"action": "cancel_queued", "_selected_action": [queued.pk]},
+        follow=True)
+    assert "Cancelled 1 queued import(s)." in response.content.decode()
+    queued.refresh_from_db()
+    assert queued.status == "failed" and queued.error == "Cancelled by admin."
