@@ -78,7 +78,7 @@ class ImportAdmin(admin.ModelAdmin):
     list_select_related = ("dataset", "started_by")
     actions = ["run_again", "cancel_queued"]
     fields = ("what", "state", "source", "trigger", "started_by", "status_cell", "phase",
-              "rows", "date_queued", "date_started", "date_finished", "heartbeat", "worker",
+              "rows_read", "date_queued", "date_started", "date_finished", "heartbeat", "worker",
               "task_id", "error", "report_tables")
     readonly_fields = fields
 
@@ -99,6 +99,10 @@ class ImportAdmin(admin.ModelAdmin):
     @admin.display(description="started by")
     def started_by_label(self, obj: Import) -> str:
         return obj.started_by_label
+
+    @admin.display(description="rows read")
+    def rows_read(self, obj: Import) -> str:
+        return f"{obj.rows:,}"
 
     @admin.display(description="status", ordering="status")
     def status_cell(self, obj: Import):

@@ -87,9 +87,11 @@ def report_tables(report: dict) -> SafeString:
         ))
     phases = report.get("phases") or {}
     if phases:
+        order = [n for n in report.get("phase_order", []) if n in phases]
+        order += [n for n in phases if n not in order]
         rows = format_html_join(
             "", '<tr><td>{}</td><td class="num">{}</td></tr>',
-            ((name, f"{secs:,.1f}") for name, secs in phases.items()),
+            ((name, f"{phases[name]:,.1f}") for name in order),
         )
         parts.append(format_html(
             '<h3>Phases</h3><table class="import-report"><thead><tr><th>phase</th>'

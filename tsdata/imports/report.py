@@ -125,6 +125,8 @@ class ImportReport:
             "error": self.error,
             "total_seconds": self.total_seconds,
             "phases": self.phases,
+            # jsonb keeps keys in its own order; this keeps the order the phases ran in.
+            "phase_order": list(self.phases),
             "files": {name: counts.as_dict() for name, counts in self.files.items()},
             "notes": self.notes,
             "new_agencies": self.new_agencies,

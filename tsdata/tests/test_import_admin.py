@@ -14,7 +14,8 @@ from tsdata.models import Dataset, Import
 pytestmark = pytest.mark.django_db(databases="__all__")
 REPORT = {
     "state": "md", "source": "/data/md.zip", "successful": False, "total_seconds": 12.5,
-    "error": "Too many rejects", "phases": {"obtain": 0.4, "stream and copy": 11.0},
+    "error": "Too many rejects", "phases": {"stream and copy": 11.0, "obtain": 0.4},
+    "phase_order": ["obtain", "stream and copy"],  # the order they ran (jsonb reorders keys)
     "files": {"stops.xlsx": {
         "read": 1200, "loaded": 1100, "rejected": 90, "cut_off": 10, "outside_subset": 0,
         "blank_lines": 0, "reject_reasons": {"<b>bad</b> date": 90},
@@ -91,6 +92,7 @@ def test_import_list_and_detail_show_status_progress_and_report(staff_client) ->
     assert '<td class="num">1,200</td><td class="num">1,100</td><td class="num">90</td>' in detail
     assert "90 × &lt;b&gt;bad&lt;/b&gt; date" in detail and "<b>bad</b>" not in detail
     assert "<td>stream and copy</td><td class=\"num\">11.0</td>" in detail
+    assert detail.index("<td>obtain</td>") < detail.index("<td>stream and copy</td>")
     assert "agency codes without a crosswalk name: X1" in detail
     assert 'name="status"' not in detail  # read-only: no form inputs for the record
 
