@@ -190,3 +190,16 @@ def test_a_corrupt_member_fails_without_touching_live_data(tmp_path) -> None:
     failed = Import.objects.order_by("-id").first()
     assert failed.status == "failed" and failed.error == str(caught.value)
     assert NCStop.objects.count() == before
+
+
+def test_demo_start_up_records_its_imports_and_mails_nobody(monkeypatch, settings) -> None:
+    from tsdata.services import demo_data_load
+
+    settings.NC_AUTO_IMPORT_MONITORS = ["monitor@example.com"]
+    monkeypatch.setenv("DEMO_STOPS", "2000")
+    lines = list(demo_data_load(force=True))
+    assert [line.split(":")[0] for line in lines] == ["nc", "md", "il"]
+    runs = list(Import.objects.order_by("id").values_list("state", "trigger", "status"))
+    assert runs == [("nc", "shell", "succeeded"), ("md", "shell", "succeeded"),
+                    ("il", "shell", "succeeded")]
+    assert mail.outbox == []  # first imports into empty registries: nothing "new" to report
