@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -70,6 +71,7 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+    shutil.rmtree(WORKER_MAIL_DIR, ignore_errors=True)
 
 
 def _database_url(config: dict) -> str:
