@@ -58,7 +58,7 @@ def _detail_text(data: dict) -> str:
     if data["rows"]:
         parts.append(f"{data['rows']:,} rows")
     if data["active"] and data["progress"] is not None:
-        parts.append(f"{data['progress'] * 100:.0f}%")
+        parts.append(f"{data['progress'] * 100:.0f}% read")
     return " · ".join(parts)
 
 

@@ -12,10 +12,10 @@ def progress_line(phase: str, rows: int, fraction: float | None) -> str:
     """``[#######-------]  45%  copy Stop.txt  123,456 rows``; no bar when the share is
     unknown (phases after the reading, MD/IL rows counted without a total)."""
     if fraction is None:
-        bar = " " * (BAR_WIDTH + 2 + 6)
-    else:
+        bar = " " * (BAR_WIDTH + 2 + 11)
+    else:  # the share of the files' bytes read; later phases (keys, swap) come after 100 %
         filled = int(round(fraction * BAR_WIDTH))
-        bar = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {fraction * 100:3.0f}%"
+        bar = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {fraction * 100:3.0f}% read"
     return f"{bar}  {phase[:40]:<40}  {rows:,} rows"
 
 

@@ -85,7 +85,7 @@ def test_import_list_and_detail_show_status_progress_and_report(staff_client) ->
     page = staff_client.get("/admin/tsdata/import/").content.decode()
     assert f'data-import-id="{running.pk}" data-status="running"' in page
     assert '<progress class="import-bar" max="1" value="0.420">' in page
-    assert "copy Stop.txt · 123,456 rows · 42%" in page
+    assert "copy Stop.txt · 123,456 rows · 42% read" in page
     assert "import-status-failed" in page and "tsdata/admin/import_progress.js" in page
     detail = staff_client.get(f"/admin/tsdata/import/{failed.pk}/change/").content.decode()
     assert "<th>rejected because</th>" in detail

@@ -74,7 +74,7 @@ def test_progress_bar_follows_the_import_and_the_page_reloads_when_it_ends(run, 
         f"""() => document.querySelector('.import-progress[data-import-id="{run.pk}"] '
                  + '.import-detail').textContent.includes('600,000 rows')""", timeout=10_000)
     assert cell.locator(".import-bar").evaluate("bar => bar.value") == pytest.approx(0.6)
-    assert "60%" in cell.locator(".import-detail").text_content()
+    assert "60% read" in cell.locator(".import-detail").text_content()
     # Rows without a known share: the bar turns indeterminate.
     _update(run.pk, phase="swap", progress=None)
     page.wait_for_function(

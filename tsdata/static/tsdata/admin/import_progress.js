@@ -23,7 +23,7 @@
     var parts = [];
     if (data.phase) { parts.push(data.phase); }
     if (data.rows) { parts.push(data.rows.toLocaleString() + " rows"); }
-    if (data.progress !== null) { parts.push(Math.round(data.progress * 100) + "%"); }
+    if (data.progress !== null) { parts.push(Math.round(data.progress * 100) + "% read"); }
     cell.querySelector(".import-detail").textContent = parts.join(" · ");
     cell.dataset.status = data.status;
   }
