@@ -43,15 +43,17 @@ FACTS_CONFIG = {
 }
 
 
-def _timeframe(stop_model, state: str, config: FactsConfig) -> tuple[str, str]:
+def _timeframe(stop_model, state: str, config: FactsConfig,
+               per_agency: dict[int | None, AgencyStops]) -> tuple[str, str]:
     if config.date_field:
-        bounds = stop_model.objects.aggregate(
-            first=Min(config.date_field), last=Max(config.date_field)
-        )
+        # From the per-agency scan already made: no index on the date alone is needed (NC's
+        # stops are indexed by agency and date, docs/find-a-stop.md).
+        firsts = [entry.first_stop for entry in per_agency.values() if entry.first_stop]
+        lasts = [entry.last_stop for entry in per_agency.values() if entry.last_stop]
         zone = ZoneInfo(state_config(state).tz_name)
         return tuple(
-            bounds[key].astimezone(zone).strftime(DATE_FORMAT) if bounds[key] else ""
-            for key in ("first", "last")
+            bound.astimezone(zone).strftime(DATE_FORMAT) if bound else ""
+            for bound in (min(firsts, default=None), max(lasts, default=None))
         )
     bounds = stop_model.objects.aggregate(first=Min("year"), last=Max("year"))
     return tuple("" if bounds[key] is None else str(bounds[key]) for key in ("first", "last"))
@@ -61,6 +63,7 @@ def _timeframe(stop_model, state: str, config: FactsConfig) -> tuple[str, str]:
 class AgencyStops:
     stops: int
     last_stop: datetime.datetime | None  # None for states without a stop timestamp
+    first_stop: datetime.datetime | None = None
 
 
 def stop_table(state: str) -> str:
@@ -70,19 +73,20 @@ def stop_table(state: str) -> str:
 
 def stops_by_agency(state: str, *, cursor=None,
                     schema: str = "public") -> dict[int | None, AgencyStops]:
-    """Stops and latest stop per agency id (None: stops without an agency) in one scan of
-    the stop table, shared by the facts and the agencies' last reported stop.
+    """Stops, latest and first stop per agency id (None: stops without an agency) in one
+    scan of the stop table, shared by the facts (count, timeframe) and the agencies' last
+    reported stop.
 
     With a (psycopg2) ``cursor`` and a ``schema``: of the stop table there, e.g. an
     import's staged table just before it is swapped in (``staging_import``)."""
     config = FACTS_CONFIG[state]
     stop_model = apps.get_model(state, "Stop")
-    last = sql.SQL("NULL")
+    bounds = sql.SQL("NULL, NULL")
     if config.date_field:
-        last = sql.SQL("max({})").format(
-            sql.Identifier(stop_model._meta.get_field(config.date_field).column))
-    query = sql.SQL("SELECT agency_id, count(*), {last} FROM {table} GROUP BY agency_id").format(
-        last=last, table=sql.Identifier(schema, stop_table(state)))
+        column = sql.Identifier(stop_model._meta.get_field(config.date_field).column)
+        bounds = sql.SQL("max({column}), min({column})").format(column=column)
+    query = sql.SQL("SELECT agency_id, count(*), {bounds} FROM {table} GROUP BY agency_id").format(
+        bounds=bounds, table=sql.Identifier(schema, stop_table(state)))
     if cursor is None:
         connection = connections[state_config(state).db_alias]
         with connection.cursor() as django_cursor:
@@ -91,7 +95,8 @@ def stops_by_agency(state: str, *, cursor=None,
     else:
         cursor.execute(query)
         rows = cursor.fetchall()
-    return {agency_id: AgencyStops(stops, last_stop) for agency_id, stops, last_stop in rows}
+    return {agency_id: AgencyStops(stops, last_stop, first_stop)
+            for agency_id, stops, last_stop, first_stop in rows}
 
 
 def dataset_facts_compute(
@@ -111,7 +116,7 @@ def dataset_facts_compute(
     agency_model = apps.get_model(state, "Agency")
     if per_agency is None:
         per_agency = stops_by_agency(state)
-    start, end = _timeframe(stop_model, state, config)
+    start, end = _timeframe(stop_model, state, config, per_agency)
     if override_start_date:
         start = override_start_date
     total_stops = sum(entry.stops for entry in per_agency.values())
