@@ -154,9 +154,20 @@ def test_worker_killed_mid_import_is_marked_failed_and_runs_again(
     time.sleep(1.5)
     run.refresh_from_db()
     assert run.status == "running" and run.heartbeat == last_beat  # nobody beats any more
-    assert imports_stale_fail(older_than=timedelta(seconds=1)) == [run.pk]
-    run.refresh_from_db()
+    # The next worker to start fails the dead run (its stale limit set to 1 s here).
+    successor = celery_worker_start(name="successor", queues=queue,
+                                    log_path=ROOT / ".data" / "celery-test-successor.log",
+                                    extra_env={"IMPORT_STALE_SECONDS": "1"})
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and run.status == "running":
+            time.sleep(0.2)
+            run.refresh_from_db()
+    finally:
+        successor.terminate()
+        successor.wait(timeout=20)
     assert run.status == "failed" and "stopped without finishing" in run.error
+    assert imports_stale_fail(older_than=timedelta(seconds=1)) == []  # already done
     assert run.date_finished is not None and NCStop.objects.count() == 0
     # It can be run again (on the other worker): the dead run's lock went with its process.
     again = dataset_import_queue(dataset=dataset, trigger="admin")
