@@ -94,7 +94,9 @@ def workbook_rows(path: Path) -> Iterator[dict[str, str]]:
                     f"Sheet {sheet_name!r} has {len(header_text)} columns, expected {width}"
                 )
             for cells in rows:
-                values = [cell_text(cell) for cell in cells[:width]]
+                values = [  # text cells (nearly all) as they are: no call per cell
+                    cell if cell.__class__ is str else cell_text(cell) for cell in cells[:width]
+                ]
                 if len(values) < width:
                     values.extend([""] * (width - len(values)))
                 yield dict(zip(RAW_COLUMNS, values, strict=True))

@@ -316,7 +316,7 @@ class XlsxReader:
             values = cells(body, first_column)
             gap = max(number - expected, 0)
             expected = number + 1
-            if not any(value is not None for value in values):
+            if values.count(None) == len(values):
                 empty_pending += gap + 1
                 continue
             if started:
