@@ -134,9 +134,8 @@ def share_chart(
     """Each category's share of the stops (or searches) of the chosen year."""
     categories = categories_of(scope.config, rows)
     keys = [key for key, _ in categories]
-    counts = metrics.counts_by_category(
-        rows, keys, year=scope.year, start_year=scope.config.start_year
-    )
+    counts = metrics.CategoryCounts(rows, keys).counts(
+        year=scope.year, start_year=scope.config.start_year)
     shares = metrics.shares(counts)
     table = [[label, counts[key], _pct(shares[key])] for key, label in categories]
     total = sum(counts.values())
@@ -160,15 +159,16 @@ def over_time_chart(
     categories = categories_of(config, rows)
     keys = [key for key, _ in categories]
     years = metrics.years_of(rows, start_year=config.start_year)
+    indexed = metrics.CategoryCounts(rows, keys)
     table, points = [], []
     for year in years:
-        counts = metrics.counts_by_category(rows, keys, year=year)
+        counts = indexed.counts(year=year)
         shares = metrics.shares(counts)
         table.append([year, *(counts[key] for key in keys)])
         for key, label in categories:
             value = _pct(shares[key]) if as_share else counts[key]
             points.append({"x": year, "series": label, "value": value})
-    totals = metrics.counts_by_category(rows, keys, start_year=config.start_year)
+    totals = indexed.counts(start_year=config.start_year)
     return Chart(
         id=chart_id, title=title, help=help_text, mark="lines",
         columns=[Column("year", "Year", TEXT), *(Column(key, label) for key, label in categories)],
@@ -192,12 +192,10 @@ def by_reason_chart(
     # Codes without a label (kept verbatim by the API) come last; hidden ones never show.
     groups += sorted((group for group in present if group not in order
                       and group not in config.purpose_hidden), key=str)
+    indexed = metrics.CategoryCounts(rows, keys, group_key)
     table, points = [], []
     for group in groups:
-        counts = metrics.counts_by_category(
-            rows, keys, year=scope.year, start_year=config.start_year,
-            where={group_key: group},
-        )
+        counts = indexed.counts(year=scope.year, start_year=config.start_year, group=group)
         if not any(counts.values()):
             continue
         table.append([group, *(counts[key] for key in keys), sum(counts.values())])
@@ -224,10 +222,12 @@ def search_rate_chart(stops: list[dict], searches: list[dict], scope: Scope) -> 
         columns += [Column(f"{key}_rate", f"{label} rate", PCT),
                     Column(f"{key}_searches", f"{label} searches"),
                     Column(f"{key}_stops", f"{label} stops")]
+    stops_indexed = metrics.CategoryCounts(stops, keys)
+    searches_indexed = metrics.CategoryCounts(searches, keys)
     table, points = [], []
     for year in years:
-        stop_counts = metrics.counts_by_category(stops, keys, year=year)
-        search_counts = metrics.counts_by_category(searches, keys, year=year)
+        stop_counts = stops_indexed.counts(year=year)
+        search_counts = searches_indexed.counts(year=year)
         rates = metrics.search_rates(stop_counts, search_counts)
         stop_counts["total"] = sum(stop_counts[key] for key in keys)
         search_counts["total"] = sum(search_counts[key] for key in keys)
@@ -237,10 +237,8 @@ def search_rate_chart(stops: list[dict], searches: list[dict], scope: Scope) -> 
             if rates[key] is not None:
                 points.append({"x": year, "series": label, "value": _pct(rates[key])})
         table.append(row)
-    chosen_stops = metrics.counts_by_category(stops, keys, year=scope.year,
-                                              start_year=config.start_year)
-    chosen_searches = metrics.counts_by_category(searches, keys, year=scope.year,
-                                                 start_year=config.start_year)
+    chosen_stops = stops_indexed.counts(year=scope.year, start_year=config.start_year)
+    chosen_searches = searches_indexed.counts(year=scope.year, start_year=config.start_year)
     labels = dict(categories) | {"total": "Total"}
     return Chart(
         id="search_rate", title="Search rate",
@@ -266,16 +264,17 @@ def likelihood_chart(by_reason: dict[str, list[dict]], scope: Scope) -> Chart:
     columns += [Column(key, f"{label} vs. {base_label}", SIGNED_PCT) for key, label in compared]
     columns += [Column(f"{key}_ratio", f"{label} searches/stops", TEXT)
                 for key, label in categories]
+    stops_indexed = metrics.CategoryCounts(stops, keys, "purpose")
+    searches_indexed = metrics.CategoryCounts(searches, keys, "purpose")
     table, points, basis = [], [], 0
     present = {row["purpose"] for row in stops} & {row["purpose"] for row in searches}
     for purpose in config.purpose_order:
         if purpose in config.likelihood_skip or purpose not in present:
             continue
-        where = {"purpose": purpose}
-        stop_counts = metrics.counts_by_category(stops, keys, year=scope.year,
-                                                 start_year=config.start_year, where=where)
-        search_counts = metrics.counts_by_category(searches, keys, year=scope.year,
-                                                   start_year=config.start_year, where=where)
+        stop_counts = stops_indexed.counts(year=scope.year, start_year=config.start_year,
+                                           group=purpose)
+        search_counts = searches_indexed.counts(year=scope.year, start_year=config.start_year,
+                                                group=purpose)
         if not any(stop_counts.values()):
             continue
         basis += sum(search_counts.values())
@@ -305,10 +304,10 @@ def hit_rate_chart(parts: dict[str, list[dict]], scope: Scope) -> Chart:
     searches, contraband = parts["searches"], parts["contraband"]
     categories = categories_of(config, searches, contraband)
     keys = [key for key, _ in categories]
-    search_counts = metrics.counts_by_category(searches, keys, year=scope.year,
-                                               start_year=config.start_year)
-    found = metrics.counts_by_category(contraband, keys, year=scope.year,
-                                       start_year=config.start_year)
+    search_counts = metrics.CategoryCounts(searches, keys).counts(
+        year=scope.year, start_year=config.start_year)
+    found = metrics.CategoryCounts(contraband, keys).counts(
+        year=scope.year, start_year=config.start_year)
     rates = metrics.hit_rates(search_counts, found)
     table = [[label, search_counts[key], found[key], _pct(rates[key])]
              for key, label in categories if search_counts[key] or found[key]]

@@ -35,23 +35,37 @@ def years_of(rows: Iterable[Row], *, start_year: int | None = None) -> list[int]
     return sorted({row["year"] for row in rows if start_year is None or row["year"] >= start_year})
 
 
-def counts_by_category(
-    rows: Iterable[Row], categories: Sequence[str], *, year: int | None = None,
-    start_year: int | None = None, where: dict[str, Any] | None = None,
-) -> dict[str, int]:
-    """Counts per category, summed over the rows of ``year`` (all years from ``start_year``
-    when None) whose group keys equal ``where``."""
-    totals = dict.fromkeys(categories, 0)
-    for row in rows:
-        if year is not None and row["year"] != year:
-            continue
-        if year is None and start_year is not None and row["year"] < start_year:
-            continue
-        if where and any(row.get(key) != value for key, value in where.items()):
-            continue
-        for category in categories:
-            totals[category] += row.get(category, 0)
-    return totals
+class CategoryCounts:
+    """An API array's counts per category, summed once per (year, group), so that a chart
+    can ask for many slices (a year, all years, one purpose) without re-reading the array."""
+
+    def __init__(self, rows: Iterable[Row], categories: Sequence[str],
+                 group_key: str | None = None) -> None:
+        self.categories = list(categories)
+        self._cells: dict[tuple[int, Any], list[int]] = {}
+        for row in rows:
+            key = (row["year"], row[group_key] if group_key else None)
+            cell = self._cells.get(key)
+            if cell is None:
+                cell = self._cells[key] = [0] * len(self.categories)
+            for index, category in enumerate(self.categories):
+                cell[index] += row.get(category, 0)
+
+    def counts(self, *, year: int | None = None, start_year: int | None = None,
+               group: Any = None) -> dict[str, int]:
+        """Counts per category of ``year`` (all years from ``start_year`` when None), of one
+        ``group`` (all groups when None)."""
+        totals = [0] * len(self.categories)
+        for (row_year, row_group), cell in self._cells.items():
+            if year is not None and row_year != year:
+                continue
+            if year is None and start_year is not None and row_year < start_year:
+                continue
+            if group is not None and row_group != group:
+                continue
+            for index, count in enumerate(cell):
+                totals[index] += count
+        return dict(zip(self.categories, totals, strict=True))
 
 
 def shares(counts: dict[str, int]) -> dict[str, float | None]:
