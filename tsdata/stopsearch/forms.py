@@ -11,6 +11,8 @@ from typing import ClassVar
 
 from django import forms
 from django.db import models
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 AGENCY_REQUIRED = (
     "Please select an agency; agency options are available after typing a few characters "
@@ -103,10 +105,23 @@ class StopSearchForm(forms.Form):
                                                                  code="range_too_long"))
         return cleaned
 
-    def checkbox_fields(self) -> list[forms.BoundField]:
-        """The multi-select fields, rendered as fieldsets after the single-value ones."""
-        return [self[name] for name, field in self.fields.items()
+    def checkbox_fields(self) -> list[dict]:
+        """The multi-select fields (rendered as fieldsets after the single-value ones), each
+        with its checkboxes' HTML built here: one widget template per checkbox would cost
+        more than the search itself."""
+        return [{"field": self[name], "boxes": self._checkboxes(self[name])}
+                for name, field in self.fields.items()
                 if isinstance(field.widget, forms.CheckboxSelectMultiple)]
+
+    @staticmethod
+    def _checkboxes(bound: forms.BoundField) -> SafeString:
+        checked = {str(value) for value in (bound.value() or ())}
+        return format_html_join(
+            "", '<label for="{0}_{1}"><input type="checkbox" name="{2}" value="{3}" '
+            'id="{0}_{1}"{4}> {5}</label>',
+            ((bound.auto_id, index, bound.html_name, value,
+              SafeString(" checked") if str(value) in checked else "", label)
+             for index, (value, label) in enumerate(bound.field.choices)))
 
     def single_fields(self) -> list[forms.BoundField]:
         return [self[name] for name, field in self.fields.items()

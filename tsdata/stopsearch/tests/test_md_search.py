@@ -98,3 +98,13 @@ def test_filters_end_date_order_pages_and_csv(client, msp) -> None:
     rows = csv_rows(client.get(URL, {**params, "format": "csv"}))
     assert [int(row["Stop ID"]) for row in rows] == expected
     assert rows[0]["Ethnicity"] == "Hispanic" and rows[0]["Agency"] == msp.name
+
+
+def test_raw_text_is_escaped(client) -> None:
+    agency = Agency.objects.create(name="<b>Town</b> & Co")
+    stop = md_stop(agency, ethnicity="W", officer_id="<7>")
+    Stop.objects.filter(pk=stop.pk).update(stop_location="<script>alert(1)</script>")
+    body = client.get(URL, {"agency": agency.name}).content.decode()
+    assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<b>Town" not in body and "&lt;b&gt;Town&lt;/b&gt; &amp; Co" in body
+    assert f'<a href="/md/agency/{agency.pk}/?officer_id=%3C7%3E">&lt;7&gt;</a>' in body

@@ -286,3 +286,13 @@ def test_a_cancelled_read_leaves_the_connection_usable() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             assert cursor.fetchone() == (1,)
+
+
+def test_checked_boxes_stay_checked(client, durham) -> None:
+    body = client.get(URL, {"agency": durham.name, "purpose": ["3", "10"],
+                            "action": ["2"]}).content.decode()
+    assert ('<label for="id_purpose_2"><input type="checkbox" name="purpose" value="3" '
+            'id="id_purpose_2" checked> Driving While Impaired</label>') in body
+    assert 'value="10" id="id_purpose_9" checked>' in body
+    assert 'value="1" id="id_purpose_0">' in body
+    assert 'name="action" value="2" id="id_action_1" checked>' in body
