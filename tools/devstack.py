@@ -249,14 +249,17 @@ BENCH_SUITES = {
              ["bench/mdil_bench.py", "md", "--stops", "400000"]],
     # The largest agency's dashboard drawn in headless Chromium, on the NC data just imported.
     "dashboard": [["bench/dashboard_bench.py"]],
+    # 50 clients for 60 s on pages and API (gunicorn, wrk) at 2 million generated NC stops.
+    "load": [["bench/load_bench.py", "--generate", "2000000"]],
 }
 
 
 def command_bench(args: argparse.Namespace) -> int:
     """Run benchmarks against migrated databases (results go to docs/benchmarks.md).
 
-    ``bench`` runs the NC import, then the API latency on the imported data, then MD/IL;
-    ``bench nc|api|dashboard|mdil [script arguments]`` runs one script with the given
+    ``bench`` runs the NC import, then the API latency on the imported data, then MD/IL,
+    then the load test (which replaces the NC data by generated stops);
+    ``bench nc|api|dashboard|mdil|load [script arguments]`` runs one script with the given
     arguments.
     """
     rest = list(args.rest)
@@ -264,7 +267,7 @@ def command_bench(args: argparse.Namespace) -> int:
         suite = rest.pop(0)
         commands = [BENCH_SUITES[suite][0][:1] + rest] if rest else BENCH_SUITES[suite]
     else:
-        commands = [command for name in ("nc", "api", "dashboard", "mdil")
+        commands = [command for name in ("nc", "api", "dashboard", "mdil", "load")
                     for command in BENCH_SUITES[name]]
     with postgres_url() as db_url, redis_url() as broker_url:
         prepare_environment(db_url, broker_url, "traffic_stops.settings.dev")
