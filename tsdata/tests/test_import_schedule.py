@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from celery.schedules import crontab
 from django.conf import settings
@@ -50,3 +55,21 @@ def test_scheduled_import_keeps_history_and_refuses_to_overlap() -> None:
     history = list(Import.objects.filter(dataset_id=first["dataset_id"]).order_by("id")
                    .values_list("id", flat=True))
     assert history == [first["import_id"], third["import_id"]]
+
+
+def test_production_imports_monthly_unless_told_otherwise() -> None:
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.CELERY_BEAT_SCHEDULE['automatic-nc-import']['schedule'])")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "traffic_stops.settings.production",
+           "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "example.org"}
+    env.pop("NC_AUTO_IMPORT_SCHEDULE", None)
+    root = Path(__file__).resolve().parents[2]
+
+    def schedule(**extra: str) -> str:
+        result = subprocess.run([sys.executable, "-c", code], cwd=root, env={**env, **extra},
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert schedule() == "<crontab: 0 3 1 * * (m/h/dM/MY/d)>"
+    assert schedule(NC_AUTO_IMPORT_SCHEDULE="15 2 * * 0") == "<crontab: 15 2 * * 0 (m/h/dM/MY/d)>"
