@@ -57,6 +57,7 @@ def _search(request: HttpRequest, config: StopSearchConfig) -> HttpResponse:
         "form": form,
         "datalist_id": datalist_id,
         "agency_options": _agency_options(config),
+        "agency_list_url": _url_or(f"{config.state}:agency-list", f"/{config.state}/agency/"),
         "searched": False,
     }
     if bound and form.is_valid():
@@ -104,11 +105,16 @@ def _results(request: HttpRequest, config: StopSearchConfig, form: StopSearchFor
 
 
 def agency_detail_url(state: str, agency_id: int) -> str:
-    """The agency dashboard's URL (the literal path while that page is not routed)."""
+    """The agency dashboard's URL."""
+    return _url_or(f"{state}:agency-detail", f"/{state}/agency/{agency_id}/", agency_id)
+
+
+def _url_or(name: str, path: str, *args) -> str:
+    """``reverse(name)``, or the literal path should the pages' URLconf lack that name."""
     try:
-        return reverse(f"{state}:agency-detail", args=[agency_id])
+        return reverse(name, args=args)
     except NoReverseMatch:
-        return f"/{state}/agency/{agency_id}/"
+        return path
 
 
 def _page_url(base_query: list[tuple[str, str]], name: str, cursor: tuple | None) -> str:

@@ -41,6 +41,7 @@ def test_blank_page_has_form_and_no_results(client) -> None:
     assert "ex: Durham Police Department" in body
     assert "Stops (" not in body
     assert 'aria-invalid' not in body
+    assert '<a href="/nc/agency/">Browse all North Carolina agencies</a>' in body
 
 
 def test_unknown_agency_is_a_form_error_not_a_search_of_all_agencies(client, durham) -> None:
