@@ -221,3 +221,9 @@ def agency_last_reported(config: StopSearchConfig, agency: models.Model) -> dt.d
         return agency.last_reported_stop
     stop_model = agency._meta.get_field("stops").related_model
     return stop_model.objects.filter(agency=agency).aggregate(last=Max("date"))["last"]
+
+
+def agency_names(config: StopSearchConfig) -> list[str]:
+    """Every agency name of the state, sorted, each once (the agency field's suggestions)."""
+    return list(config.agency_model.objects.order_by("name")
+                .values_list("name", flat=True).distinct())

@@ -27,6 +27,7 @@ from tsdata.stopsearch.selectors import (
     SearchPage,
     SearchTooSlow,
     agency_last_reported,
+    agency_names,
     stop_search_count,
     stop_search_page,
     stop_search_q,
@@ -144,10 +145,8 @@ def _agency_options(config: StopSearchConfig) -> SafeString:
     key = f"stopsearch:agency-options:{config.state}:{version}"
     options = cache.get(key)
     if options is None:
-        names = (config.agency_model.objects.order_by("name")
-                 .values_list("name", flat=True).distinct())
         options = str(format_html_join("", '<option value="{}"></option>',
-                                       ((name,) for name in names)))
+                                       ((name,) for name in agency_names(config))))
         cache.set(key, options, AGENCY_OPTIONS_SECONDS)
     return SafeString(options)
 
