@@ -52,6 +52,14 @@ def copy_text_field(value: object) -> str:
     return str(value)
 
 
+def copy_text_line(row: dict, columns: tuple[str, ...]) -> str:
+    """One COPY text line; text values (most of them) are escaped without a call each."""
+    return "\t".join([
+        value.translate(_ESCAPES) if value.__class__ is str else copy_text_field(value)
+        for value in map(row.__getitem__, columns)
+    ])
+
+
 @dataclass(frozen=True)
 class CodedStopsConfig:
     """What differs between MD and IL in the load (everything else is shared)."""
@@ -116,7 +124,7 @@ def coded_stops_import(
             for column in config.empty_is_null:
                 if row[column] == "":
                     row[column] = None
-            lines.append("\t".join(copy_text_field(row[c]) for c in config.columns))
+            lines.append(copy_text_line(row, config.columns))
             if len(lines) >= CHUNK_ROWS:
                 yield ("\n".join(lines) + "\n").encode()
                 lines.clear()
