@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from md.models import FAILURE_TO_REMAIN, INVESTIGATION, UNKNOWN_PURPOSE
 from md.purposes import PURPOSE_BY_STOP_REASON
@@ -51,6 +52,12 @@ _REASON_B_RE = re.compile(r"^\s*(\d{2})\*?-?`?\s*$")
 _REASON_C_RE = re.compile(r"^\s*(\d{3})(?:$|-|\.)")
 
 
+# Most columns repeat a few thousand distinct values over millions of rows: the pure
+# per-value rules below are memoised (bounded, so odd input cannot grow memory).
+_MEMO = 1 << 14
+
+
+@lru_cache(maxsize=_MEMO)
 def time_of_stop_clean(raw: str) -> str:
     """Stripped ``H:MM``/``HH:MM`` with optional `` AM``/`` PM``; anything else ``00:00``."""
     value = raw.strip()
@@ -66,23 +73,41 @@ def stop_datetime_parse(stop_date: str, time_of_stop: str) -> datetime | None:
     AM/PM follow the original parser: an hour below 12 with PM gets 12 added, 12 AM is
     midnight, and an hour above 12 keeps its value whatever the suffix (``20:53 PM``).
     """
-    date_match = _STOPDATE_RE.match(stop_date.strip())
-    time_match = _TIME_RE.match(time_of_stop)
-    if not date_match or not time_match:
+    day_parts = _date_parts(stop_date)
+    clock = _clock(time_of_stop)
+    if day_parts is None or clock is None:
         return None
-    month, day, year_text = date_match.groups()
-    year = int(year_text) + (2000 if len(year_text) == 2 else 0)
-    hour, minute, meridiem = int(time_match.group(1)), int(time_match.group(2)), time_match.group(3)
-    if meridiem == "PM" and hour < 12:
-        hour += 12
-    elif meridiem == "AM" and hour == 12:
-        hour = 0
     try:
-        return datetime(year, int(month), int(day), hour, minute)  # noqa: DTZ001 - wall time
+        return datetime(*day_parts, *clock)  # noqa: DTZ001 - wall time
     except ValueError:
         return None
 
 
+@lru_cache(maxsize=_MEMO)
+def _date_parts(stop_date: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of an ``M/D/YY[YY]`` text, not yet checked to be a real date."""
+    match = _STOPDATE_RE.match(stop_date.strip())
+    if not match:
+        return None
+    month, day, year_text = match.groups()
+    return int(year_text) + (2000 if len(year_text) == 2 else 0), int(month), int(day)
+
+
+@lru_cache(maxsize=_MEMO)
+def _clock(time_of_stop: str) -> tuple[int, int] | None:
+    """(hour, minute) of a cleaned time under the original's AM/PM rule."""
+    match = _TIME_RE.match(time_of_stop)
+    if not match:
+        return None
+    hour, minute, meridiem = int(match.group(1)), int(match.group(2)), match.group(3)
+    if meridiem == "PM" and hour < 12:
+        hour += 12
+    elif meridiem == "AM" and hour == 12:
+        hour = 0
+    return hour, minute
+
+
+@lru_cache(maxsize=_MEMO)
 def gender_normalize(raw: str) -> str:
     if _GENDER_M_RE.match(raw):
         return "M"
@@ -91,16 +116,19 @@ def gender_normalize(raw: str) -> str:
     return "U"
 
 
+@lru_cache(maxsize=_MEMO)
 def seized_normalize(raw: str) -> str:
     return "Y" if raw == "Both" or _SEIZED_Y_RE.match(raw) else "N"
 
 
+@lru_cache(maxsize=_MEMO)
 def ethnicity_normalize(raw: str) -> str:
     if _ETHNICITY_W_RE.match(raw):
         return "W"
     return _ETHNICITY.get(raw, "U")
 
 
+@lru_cache(maxsize=_MEMO)
 def stop_reason_clean(raw: str) -> str:
     """The statute code of a raw STOP_REASON (rules A, B, C); unmatched values unchanged."""
     match = _REASON_A_RE.match(raw)
@@ -131,10 +159,10 @@ def age_compute(date_of_birth: str, stop: datetime) -> int:
     A two-digit birth year at or above the stop year's last two digits belongs to the
     previous century. An impossible date (``02/30/85``) gives 0 instead of an error.
     """
-    match = _DOB_RE.match(date_of_birth)
-    if not match:
+    parts = _birth_parts(date_of_birth)
+    if parts is None:
         return 0
-    month, day, short_year = (int(part) for part in match.groups())
+    month, day, short_year = parts
     century = stop.year // 100 * 100
     year = century - 100 + short_year if short_year >= stop.year % 100 else century + short_year
     try:
@@ -143,6 +171,12 @@ def age_compute(date_of_birth: str, stop: datetime) -> int:
         return 0
     days = (stop - datetime.combine(born, datetime.min.time())).days
     return max(0, math.floor(days / 365.25))
+
+
+@lru_cache(maxsize=_MEMO * 2)
+def _birth_parts(date_of_birth: str) -> tuple[int, int, int] | None:
+    match = _DOB_RE.match(date_of_birth)
+    return None if match is None else tuple(int(part) for part in match.groups())
 
 
 def cell_text(value: object) -> str:
