@@ -57,6 +57,8 @@ def _import_run(state: str, archive: Path) -> tuple[float, int, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"import_{state} failed ({child.returncode}):\n{output}")
+    print(f"import child CPU: {usage.ru_utime:.1f} s user, {usage.ru_stime:.1f} s system",
+          flush=True)
     return elapsed, usage.ru_maxrss * 1024, output
 
 
