@@ -285,16 +285,17 @@ def report(runs: dict[str, dict], *, clients: int, workers: str, cache: str, not
 
 
 def report_write(text: str) -> Path:
-    """Replace the section "Load test" of docs/benchmarks.md (added at the end if missing)."""
+    """Replace the run in the section "Load test" of docs/benchmarks.md: the section's
+    description (everything before the line starting with "Run ") stays, the run and
+    whatever was written about it are replaced. The section is added if missing."""
     path = ROOT / "docs" / "benchmarks.md"
     content = path.read_text()
     before, found, rest = content.partition(SECTION + "\n")
-    _, next_header, after = rest.partition("\n## ")
-    intro = (
-        "`bench/load_bench.py` (in `make bench`, never in CI; docstring for what it runs). "
-        "Each run replaces this section.\n\n"
+    section, next_header, after = rest.partition("\n## ")
+    intro = section.split("\nRun ", 1)[0].rstrip("\n") if found else (
+        "\n`bench/load_bench.py` (in `make bench`, never in CI; its docstring says what it runs)."
     )
-    section = f"{SECTION}\n\n{intro}{text}"
+    section = f"{SECTION}\n{intro}\n\n{text}"
     if found:
         content = before + section + ("\n## " + after if next_header else "")
     else:
