@@ -168,6 +168,9 @@ def test_find_a_stop_errors_results_paging_csv(site, browser) -> None:
     total = int(re.sub(r"\D", "", heading))
     assert len(rows) == total + 1
     assert not page.errors
+    phone = _page(browser, phone=True)
+    phone.goto(f"{site}/nc/search/?agency={agency}&start_date=2019-01-01&end_date=2019-12-31")
+    _shot(phone, "nc-find-a-stop-phone")
 
 
 @pytest.mark.parametrize("state", ["md", "il"])
@@ -188,10 +191,13 @@ def test_md_and_il_dashboards(site, browser, state) -> None:
 
 def test_home_about_and_error_pages_pass_axe(site, browser) -> None:
     page = _page(browser)
+    phone = _page(browser, phone=True)
     for path, name in (("/", "home"), ("/about", "about"), ("/nc/agency/999999/", "not-found")):
         page.goto(site + path)
         assert not _axe_serious(page), path
         _shot(page, f"{name}-desktop")
+        phone.goto(site + path)
+        _shot(phone, f"{name}-phone")
 
 
 def test_pages_work_without_javascript(site, browser) -> None:
