@@ -1,11 +1,8 @@
 from django.apps import AppConfig
 
+from il.state import STATE
+
 
 class ILConfig(AppConfig):
     name = "il"
-    verbose_name = "Illinois"
-
-    def ready(self) -> None:
-        from tsdata.stats.summaries import summary_post_load_step_register
-
-        summary_post_load_step_register(self.name)
+    verbose_name = STATE.name

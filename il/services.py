@@ -8,17 +8,17 @@ from pathlib import Path
 
 from il import normalize
 from il.models import Agency
+from il.state import STATE
 from tsdata.agency_registry import agency_crosswalk_apply, agency_crosswalk_read
 from tsdata.coded_stops_import import CodedStopsConfig, coded_stops_import, raw_zip_obtain
 from tsdata.imports.report import ImportReport
 from tsdata.imports.sources import working_directory
-from tsdata.states import IL, state_config
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "https://s3-us-west-2.amazonaws.com/openpolicingdata/ILtrafficstops-2016-10-03.zip"
 IL_LOAD = CodedStopsConfig(
-    state=IL,
+    state=STATE.key,
     columns=(
         "stop_id", "year", "purpose", "search_conducted", "seized", "gender", "ethnicity",
         "agency_description", "agency_id",
@@ -31,7 +31,7 @@ IL_LOAD = CodedStopsConfig(
 def agency_crosswalk_load(*, path: Path) -> list[str]:
     """Create/update IL agencies from ``Agency Code,Agency Name,GEOID`` (ValueError if bad)."""
     rows = agency_crosswalk_read(path)
-    return agency_crosswalk_apply(Agency, rows, using=state_config(IL).db_alias)
+    return agency_crosswalk_apply(Agency, rows, using=STATE.db_alias)
 
 
 def normalized_csv_rows(
@@ -51,8 +51,8 @@ def il_import_run(
     """Import the IL summary CSV zip into the live IL tables (staged, swapped, finalised)."""
     if url is None and zip_path is None:
         url = DEFAULT_URL
-    report = ImportReport(state=IL, source=str(url or zip_path))
-    work_dir = working_directory(dest, state=IL)
+    report = ImportReport(state=STATE.key, source=str(url or zip_path))
+    work_dir = working_directory(dest, state=STATE.key)
     with report.phase("obtain"):
         archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
     with report.failure_recorded(logger):

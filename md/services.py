@@ -11,12 +11,12 @@ from md import normalize
 from md.analysis import workbook_statistics
 from md.models import Agency
 from md.purposes import PURPOSE_BY_STOP_REASON
+from md.state import STATE
 from md.workbook import workbook_rows, zip_first_entry_extract
 from tsdata.agency_registry import agency_crosswalk_apply, agency_crosswalk_read
 from tsdata.coded_stops_import import CodedStopsConfig, coded_stops_import, raw_zip_obtain
 from tsdata.imports.report import ImportReport
 from tsdata.imports.sources import working_directory
-from tsdata.states import MD, state_config
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ DEFAULT_URL = (
     "MD_Traffic_Stops_through_20171231.zip"
 )
 MD_LOAD = CodedStopsConfig(
-    state=MD,
+    state=STATE.key,
     columns=(
         "stop_id", "date", "purpose", "stop_date_text", "stop_time_text", "stop_location",
         "duration_text", "stop_reason", "search_conducted", "search_reason", "seized",
@@ -44,7 +44,7 @@ MD_LOAD = CodedStopsConfig(
 def agency_crosswalk_load(*, path: Path) -> list[str]:
     """Create/update MD agencies from ``Agency Code,Agency Name,GEOID`` (ValueError if bad)."""
     rows = agency_crosswalk_read(path)
-    return agency_crosswalk_apply(Agency, rows, using=state_config(MD).db_alias)
+    return agency_crosswalk_apply(Agency, rows, using=STATE.db_alias)
 
 
 def normalized_workbook_rows(
@@ -82,8 +82,8 @@ def md_import_run(
     """
     if url is None and zip_path is None:
         url = DEFAULT_URL
-    report = ImportReport(state=MD, source=str(url or zip_path))
-    work_dir = working_directory(dest, state=MD)
+    report = ImportReport(state=STATE.key, source=str(url or zip_path))
+    work_dir = working_directory(dest, state=STATE.key)
     with report.phase("obtain"):
         archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
         workbook = zip_first_entry_extract(archive, work_dir)
@@ -122,12 +122,12 @@ def workbook_analyze(
     """
     if url is None and zip_path is None:
         url = DEFAULT_URL
-    work_dir = working_directory(dest, state=MD)
+    work_dir = working_directory(dest, state=STATE.key)
     archive = raw_zip_obtain(url=url, zip_path=zip_path, work_dir=work_dir)
     workbook = zip_first_entry_extract(archive, work_dir)
     try:
         names = dict(
-            Agency.objects.using(state_config(MD).db_alias)
+            Agency.objects.using(STATE.db_alias)
             .exclude(code=None).values_list("code", "name")
         )
         lines = workbook_statistics(workbook_rows(workbook), names).lines()

@@ -1,11 +1,8 @@
 from django.apps import AppConfig
 
+from nc.state import STATE
+
 
 class NCConfig(AppConfig):
     name = "nc"
-    verbose_name = "North Carolina"
-
-    def ready(self) -> None:
-        from tsdata.stats.summaries import summary_post_load_step_register
-
-        summary_post_load_step_register(self.name)
+    verbose_name = STATE.name

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from nc.state import STATE
 from nc.summary_stream import AgencyStopCounts, SummaryStream
 from tsdata.imports import fastpath
 from tsdata.imports.fastpath import BlockLoader, KeyLookup, fast_copy
@@ -247,7 +248,7 @@ def _value(column: Column, c: str) -> str:
     if column.kind == "float":
         return f"NULLIF({c}, '')::double precision"
     if column.kind == "date":
-        return f"({c}::timestamp AT TIME ZONE '{settings.NC_TIME_ZONE}')"
+        return f"({c}::timestamp AT TIME ZONE '{STATE.time_zone}')"
     return c
 
 
@@ -515,7 +516,7 @@ def _fast_file_copy(conn, spec: FileSpec, stream, progress, lookup: KeyLookup | 
             if not any(connection is done for done in prepared):
                 with connection.cursor() as cursor:
                     cursor.execute("SET client_encoding = 'WIN1252'")
-                    cursor.execute("SET TimeZone = %s", [settings.NC_TIME_ZONE])
+                    cursor.execute("SET TimeZone = %s", [STATE.time_zone])
                 prepared.append(connection)
 
         def copy_block(data: bytes) -> int:

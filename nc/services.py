@@ -15,17 +15,18 @@ from psycopg2.extras import execute_values
 
 from nc import importer
 from nc.models import Agency, AgencyAlias
+from nc.state import STATE
 from tsdata.imports import sources
 from tsdata.imports.report import ImportReport
 from tsdata.imports.staging import STAGING_SCHEMA, StagingImport, staging_import
 
 logger = logging.getLogger(__name__)
 
-MAGIC_NC_FTP_URL = "ftp://nc.us/"
+MAGIC_NC_FTP_URL = STATE.sources["ftp"]
 NC_FTP_DIRECTORY = "/TSTOPextract"
 NC_FTP_FILENAME = "STOPS_Extract.zip"
 NEW_AGENCIES_SUBJECT = "New NC agencies were discovered during import"
-DB_ALIAS = "traffic_stops_nc"
+DB_ALIAS = STATE.db_alias
 
 
 class ImportArgumentError(ValueError):

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
-STATE_APP_LABELS = ("nc", "md", "il")
+from traffic_stops.settings.env import state_db_alias
+
+# The state apps as settings list them (the router works before any app's state.py is read).
+STATE_APP_LABELS = tuple(settings.STATE_APPS)
 REPLICA_SUFFIX = "_replica"
 
 _replica_reads = False
@@ -27,7 +30,7 @@ def replica_reads_enable(enabled: bool = True) -> bool:
 def state_alias(app_label: str) -> str | None:
     """The database alias of a state app, or None for apps of the primary database."""
     if app_label in STATE_APP_LABELS:
-        alias = f"traffic_stops_{app_label}"
+        alias = state_db_alias(app_label)
         if alias in settings.DATABASES:
             return alias
     return None

@@ -1,10 +1,11 @@
-"""Root URLconf: site pages, the three state apps, API schema and reference, legacy NC API."""
+"""Root URLconf: site pages, each state app's URLs, API schema and reference, legacy NC API."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from traffic_stops import views
+from tsdata.states import state_definitions
 from tsdata.stats.api.reference import api_reference
 from tsdata.stats.api.urls import legacy_nc_urlpatterns
 
@@ -13,9 +14,8 @@ urlpatterns = [
     path("about", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("nc/", include("nc.urls", namespace="nc")),
-    path("md/", include("md.urls", namespace="md")),
-    path("il/", include("il.urls", namespace="il")),
+    *(path(f"{state.key}/", include(f"{state.key}.urls", namespace=state.key))
+      for state in state_definitions()),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_reference, name="api-docs"),
     # Pre-2016 NC paths of the public docs: same answers, with a canonical Link header.

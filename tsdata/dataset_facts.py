@@ -2,7 +2,8 @@
 
 What each fact counts: docs/data-formats.md, 'Dataset facts'.
 
-One definition for every state; states differ only by the configuration below.
+One definition for every state; states differ only by the ``FactsConfig`` of their
+``StateDefinition``.
 """
 
 from __future__ import annotations
@@ -17,30 +18,14 @@ from django.db.models import Max, Min
 from psycopg2 import sql
 
 from tsdata.models import StateFacts, TopAgencyFacts
-from tsdata.states import state_config
+from tsdata.states import FactsConfig, StateMapping, state_config, state_definition
 
 TOP_AGENCIES = 5
 DATE_FORMAT = "%b %d, %Y"
 
 
-@dataclass(frozen=True)
-class FactsConfig:
-    date_field: str | None  # stop timestamp; None → use ``year`` (IL)
-    search_model: str | None  # count this model's rows as searches (NC); else flag on stop
-    # Start text of a full import's time frame, whatever the data say (NC drops most stops
-    # before 2002, so its earliest stop would misstate when reporting began).
-    full_import_start: str | None = None
-    note: str = ""  # printed after the facts by ``manage.py dataset_facts``
-
-
-FACTS_CONFIG = {
-    "nc": FactsConfig(
-        date_field="date", search_model="Search", full_import_start="Jan 01, 2002",
-        note="Very few agencies reported before 2000, so the claimed start date is 2002.",
-    ),
-    "md": FactsConfig(date_field="date", search_model=None),
-    "il": FactsConfig(date_field=None, search_model=None),
-}
+# state key -> FactsConfig (declared in each ``<state>/state.py``; a view of the registry)
+FACTS_CONFIG = StateMapping(lambda definition: definition.facts)
 
 
 def _timeframe(stop_model, state: str, config: FactsConfig,
@@ -79,7 +64,7 @@ def stops_by_agency(state: str, *, cursor=None,
 
     With a (psycopg2) ``cursor`` and a ``schema``: of the stop table there, e.g. an
     import's staged table just before it is swapped in (``staging_import``)."""
-    config = FACTS_CONFIG[state]
+    config = state_definition(state).facts
     stop_model = apps.get_model(state, "Stop")
     bounds = sql.SQL("NULL, NULL")
     if config.date_field:
@@ -111,7 +96,7 @@ def dataset_facts_compute(
     ``FactsConfig.full_import_start``). ``per_agency`` is
     :func:`stops_by_agency`'s result when the caller already has it.
     """
-    config = FACTS_CONFIG[state]
+    config = state_definition(state).facts
     stop_model = apps.get_model(state, "Stop")
     agency_model = apps.get_model(state, "Agency")
     if per_agency is None:
@@ -168,7 +153,7 @@ def dataset_facts_refresh(state: str) -> list[str]:
 
     The state's note (why NC's start date is 2002) follows the facts after a blank line.
     """
-    config = FACTS_CONFIG[state]
+    config = state_definition(state).facts
     lines = dataset_facts_compute(state, override_start_date=config.full_import_start)
     if config.note:
         lines += ["", config.note]

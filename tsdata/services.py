@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from tsdata.models import Dataset
-from tsdata.states import STATE_KEYS
+from tsdata.states import state_definition, state_definitions
 
 
 def admin_user_ensure(*, username: str, password: str) -> bool:
@@ -32,7 +32,7 @@ def admin_user_ensure(*, username: str, password: str) -> bool:
 
 def demo_data_load(*, force: bool = False) -> Iterator[str]:
     """Run each state's ``<state>.demo.demo_load(force=...)``; one message per state."""
-    for state in STATE_KEYS:
+    for state in (definition.key for definition in state_definitions()):
         try:
             module = import_module(f"{state}.demo")
         except ModuleNotFoundError:
@@ -42,7 +42,8 @@ def demo_data_load(*, force: bool = False) -> Iterator[str]:
 
 
 AUTOMATED_NC_DATASET_NAME = "Automated NC import"
-MAGIC_NC_FTP_URL = "ftp://nc.us/"
+# The URL the scheduled import fetches: NC's FTP server, as ``nc/state.py`` names it.
+MAGIC_NC_FTP_URL = state_definition("nc").sources["ftp"]
 
 
 def nc_automated_dataset_ensure() -> Dataset:

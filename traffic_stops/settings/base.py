@@ -8,6 +8,7 @@ from pathlib import Path
 from celery.schedules import crontab
 
 from .env import (
+    STATE_APPS,
     database_settings,
     env_bool,
     env_crontab_fields,
@@ -34,7 +35,8 @@ DJANGO_APPS = [
     "django.contrib.humanize",
 ]
 THIRD_PARTY_APPS = ["rest_framework", "drf_spectacular"]
-LOCAL_APPS = ["tsdata", "census", "nc", "md", "il"]
+# A state is one app named in STATE_APPS (``env.py``); its ``<app>/state.py`` says the rest.
+LOCAL_APPS = ["tsdata", "census", *STATE_APPS]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
@@ -83,10 +85,6 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
-
-NC_TIME_ZONE = "America/New_York"
-MD_TIME_ZONE = "America/New_York"
-IL_TIME_ZONE = "America/Chicago"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "public" / "static")

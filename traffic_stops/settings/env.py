@@ -8,7 +8,17 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-STATE_KEYS = ("nc", "md", "il")
+# The state apps, in display order: the one list of states on the settings side. Settings
+# cannot import apps, so the state databases and INSTALLED_APPS are derived from it here;
+# everything else about a state is its ``<app>/state.py`` (``tsdata.states`` reads this list).
+STATE_APPS = ("nc", "md", "il")
+
+
+def state_db_alias(state: str) -> str:
+    """The database alias (and default database name) of a state: ``traffic_stops_<state>``."""
+    return f"traffic_stops_{state}"
+
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/traffic_stops"
 
 
@@ -68,7 +78,7 @@ def url_with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
-def database_settings() -> dict[str, dict]:
+def database_settings(state_apps: tuple[str, ...] = STATE_APPS) -> dict[str, dict]:
     """Build ``DATABASES``: the primary DB plus one database per state.
 
     Each state URL defaults to the primary URL with the database name
@@ -77,8 +87,8 @@ def database_settings() -> dict[str, dict]:
     """
     primary_url = env_str("DATABASE_URL") or DEFAULT_DATABASE_URL
     databases = {"default": parse_database_url(primary_url)}
-    for state in STATE_KEYS:
-        alias = f"traffic_stops_{state}"
+    for state in state_apps:
+        alias = state_db_alias(state)
         state_url = env_str(f"DATABASE_URL_{state.upper()}") or url_with_database(
             primary_url, alias
         )

@@ -1,15 +1,15 @@
 """What differs between states on the agency dashboard: labels, orders, defaults, sources.
 
-Each state declares one ``DashboardConfig`` in ``<state>/dashboard.py``; the machinery in this
-package builds every page from it (docs/dashboards.md explains each choice).
+Each state declares one ``DashboardConfig`` (``<state>/dashboard.py``, named by its
+``StateDefinition``); the machinery in this package builds every page from it
+(docs/dashboards.md explains each choice).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
 
-from tsdata.states import STATE_KEYS
+from tsdata.states import state_definition
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,4 @@ class DashboardConfig:
 
 def dashboard_config(state: str) -> DashboardConfig:
     """The dashboard configuration of ``state``; unknown states raise ``KeyError``."""
-    if state not in STATE_KEYS:
-        raise KeyError(f"Unknown state {state!r}; expected one of {', '.join(STATE_KEYS)}")
-    return import_module(f"{state}.dashboard").DASHBOARD
+    return state_definition(state).dashboard_config()

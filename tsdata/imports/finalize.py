@@ -7,14 +7,15 @@ import logging
 from django.apps import apps
 
 from tsdata.data_version import data_version_bump
-from tsdata.dataset_facts import FACTS_CONFIG, AgencyStops, dataset_facts_compute, stops_by_agency
+from tsdata.dataset_facts import AgencyStops, dataset_facts_compute, stops_by_agency
+from tsdata.states import state_definition
 
 logger = logging.getLogger(__name__)
 
 
 def agency_last_reported_update(state: str, per_agency: dict[int | None, AgencyStops]) -> int:
     """Store each agency's latest stop (NULL when it has none); returns agencies updated."""
-    if FACTS_CONFIG[state].date_field is None:
+    if state_definition(state).facts.date_field is None:
         return 0
     agency_model = apps.get_model(state, "Agency")
     changed = []
@@ -39,7 +40,7 @@ def state_data_finalize(state: str, *, full_dataset: bool = True,
     if per_agency is None:
         per_agency = stops_by_agency(state)
     updated = agency_last_reported_update(state, per_agency)
-    override = FACTS_CONFIG[state].full_import_start if full_dataset else None
+    override = state_definition(state).facts.full_import_start if full_dataset else None
     lines = dataset_facts_compute(state, override_start_date=override, per_agency=per_agency)
     version = data_version_bump(state)
     for line in lines:

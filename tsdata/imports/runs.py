@@ -16,7 +16,6 @@ import threading
 import zlib
 from collections.abc import Callable
 from datetime import timedelta
-from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
@@ -27,18 +26,16 @@ from django.utils import timezone
 from tsdata.imports import notify
 from tsdata.imports.report import ImportReport, report_listener
 from tsdata.models import Dataset, Import
+from tsdata.states import StateMapping, state_definition
 
 logger = logging.getLogger(__name__)
 
 Status = Import.Status
 Trigger = Import.Trigger
 ACTIVE = (Status.QUEUED, Status.RUNNING)
-# state key -> dotted path of the service that imports that state's raw data
-STATE_IMPORTERS = {
-    "nc": "nc.services.nc_import_run",
-    "md": "md.services.md_import_run",
-    "il": "il.services.il_import_run",
-}
+# state key -> dotted path of the service that imports that state's raw data (a view of the
+# state definitions)
+STATE_IMPORTERS = StateMapping(lambda definition: definition.importer)
 # (phase, rows so far, fraction of the bytes read or None) -> None; e.g. a terminal bar
 ProgressEcho = Callable[[str, int, float | None], None]
 
@@ -48,8 +45,7 @@ class ImportRefused(Exception):
 
 
 def _state_importer(state: str) -> Callable[..., ImportReport]:
-    module_path, _, function = STATE_IMPORTERS[state].rpartition(".")
-    return getattr(import_module(module_path), function)
+    return state_definition(state).import_function()
 
 
 def import_active(state: str) -> Import | None:

@@ -19,7 +19,7 @@ from django.db import connections
 from psycopg2 import errors, sql
 
 from tsdata.imports.staging import state_connection, table_exists
-from tsdata.imports.steps import PostLoadStep, post_load_step_register
+from tsdata.imports.steps import PostLoadStep
 from tsdata.states import state_config
 from tsdata.stats.registry import stats_config
 
@@ -418,15 +418,13 @@ def _primary_keys(state: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     return keys
 
 
-def summary_post_load_step_register(state: str) -> None:
-    """Register the summary build as a post-load step of ``state``'s import."""
-    post_load_step_register(
-        state,
-        PostLoadStep(
-            name="api_summaries",
-            tables=summary_table_names(state),
-            run=lambda cursor, schema, inputs: summary_build(
-                cursor, schema, state=state, split=True, streamed=inputs.get(STREAMED_INPUT)
-            ),
+def summary_post_load_step(state: str) -> PostLoadStep:
+    """The summary build as a post-load step of ``state``'s import (named by default in
+    every ``StateDefinition``)."""
+    return PostLoadStep(
+        name="api_summaries",
+        tables=summary_table_names(state),
+        run=lambda cursor, schema, inputs: summary_build(
+            cursor, schema, state=state, split=True, streamed=inputs.get(STREAMED_INPUT)
         ),
     )

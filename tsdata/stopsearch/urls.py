@@ -6,10 +6,9 @@ from django.urls import URLPattern, path
 
 
 def stop_search_path(state: str) -> URLPattern:
-    """``search/`` for ``state``; its configuration is read from ``<state>.stopsearch``."""
-    from importlib import import_module
-
+    """``search/`` for ``state``, configured by what its ``StateDefinition`` names."""
+    from tsdata.states import state_definition
     from tsdata.stopsearch.views import stop_search_view
 
-    config = import_module(f"{state}.stopsearch").SEARCH
+    config = state_definition(state).stop_search_config()
     return path("search/", stop_search_view(config), name="stops-search")
