@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import secrets
 import signal
@@ -25,7 +26,21 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DATA_DIR") or ROOT / ".data")
 PYTHON = sys.executable
-STATE_DATABASES = ("traffic_stops_nc", "traffic_stops_md", "traffic_stops_il")
+
+
+def _state_databases() -> tuple[str, ...]:
+    """The state databases as the settings derive them (``STATE_APPS``, ``state_db_alias``).
+
+    ``env.py`` is loaded by its path: importing the ``traffic_stops`` package would load
+    ``.env`` into this process and change which servers it starts."""
+    spec = importlib.util.spec_from_file_location(
+        "settings_env", ROOT / "traffic_stops" / "settings" / "env.py")
+    env = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(env)
+    return tuple(env.state_db_alias(state) for state in env.STATE_APPS)
+
+
+STATE_DATABASES = _state_databases()
 DEMO_HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
 DEMO_PORT = os.environ.get("DEMO_PORT", "8000")
 # gunicorn threads of the demo: every thread keeps at most one connection per database, so

@@ -101,12 +101,23 @@ def _definitions() -> dict[str, StateDefinition]:
     global _registry
     if _registry is None:
         from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
 
         registry = {}
         for app in settings.STATE_APPS:
-            definition = import_module(f"{app}.state").STATE
+            try:
+                definition = import_module(f"{app}.state").STATE
+            except (ModuleNotFoundError, AttributeError) as exc:
+                if getattr(exc, "name", None) not in (f"{app}.state", "STATE"):
+                    raise
+                raise ImproperlyConfigured(
+                    f"{app!r} is in STATE_APPS but {app}/state.py does not declare STATE, "
+                    "its StateDefinition"
+                ) from exc
             if definition.key != app:
-                raise ValueError(f"{app}/state.py declares the key {definition.key!r}, not {app!r}")
+                raise ImproperlyConfigured(
+                    f"{app}/state.py declares the key {definition.key!r}, not {app!r}"
+                )
             registry[app] = definition
         _registry = registry
     return _registry
