@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         source = parser.add_mutually_exclusive_group()
-        source.add_argument("--url", help="ftp://nc.us/ (default), http(s)://... or file://...")
+        source.add_argument("--url", help=f"{MAGIC_NC_FTP_URL} (default), http(s)://... or file://...")
         source.add_argument("--zip", type=Path, dest="zip_path", help="a local extract zip")
         parser.add_argument("--dest", type=Path, help="working directory (default: temporary)")
         parser.add_argument("--min-stop-id", type=int)
