@@ -7,45 +7,32 @@ refills the live tables in one transaction for tests and manual repair.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Protocol
 
 from django.db import connections
-from psycopg2 import errors, sql
+from psycopg2 import sql
 
 from tsdata.imports.staging import state_connection, table_exists
 from tsdata.imports.steps import PostLoadStep
 from tsdata.states import state_config
+from tsdata.stats.fill_settings import (
+    BUILD_SETTINGS,
+    PART_SETTINGS,
+    STREAMED_PART_SETTINGS,
+    fill_settings,
+    settings_applied,
+)
 from tsdata.stats.registry import stats_config
 
 logger = logging.getLogger(__name__)
 
 # ``INSERT INTO {dst}.table (columns) SELECT ...`` of the fill templates.
 _INSERT_SELECT = re.compile(r"^\s*INSERT INTO \{dst\}\.(\w+)\s*\(([^)]*)\)\s*(SELECT\b.*)$", re.S)
-
-# Settings of the build transaction. The import runs the build beside its index builds
-# and FK checks, so the two cores are busy anyway: a serial plan that merge-joins stops
-# and drivers along their stop_id indexes uses the least CPU and memory; a parallel hash
-# join spills to disk at large sizes (docs/benchmarks.md, "Measurements behind code
-# choices").
-BUILD_SETTINGS = {
-    "work_mem": "32MB",
-    "hash_mem_multiplier": "1",
-    "max_parallel_workers_per_gather": "0",
-    "enable_hashjoin": "off",
-    "jit": "off",  # compiling costs seconds per statement here and saves less
-}
-
-# A part is unordered: hash aggregation (spilling to disk beyond ``work_mem``) is then
-# cheaper than sorting every joined row, but the planner, estimating one group per row,
-# would sort; only the merge of the parts sorts (far fewer rows).
-PART_SETTINGS = {"enable_sort": "off", "enable_nestloop": "off"}
-STREAMED_PART_SETTINGS = {"enable_material": "off", "enable_memoize": "off"}
 
 # An import may count the simple stops of a ``{part}`` template while loading (NC:
 # ``nc.summary_stream``): it hands the counts to the summary step (``StreamedCounts``, in
@@ -121,7 +108,7 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
     """
     config = stats_config(state)
     dirty = table_exists(cursor, source_schema, DIRTY_TABLE)
-    with _settings(cursor, BUILD_SETTINGS):
+    with settings_applied(cursor, BUILD_SETTINGS):
         for template in config.fill_sql:
             arguments = {"state": state, "source_schema": source_schema,
                          "target_schema": target_schema}
@@ -136,7 +123,7 @@ def summary_fill(cursor, *, state: str, source_schema: str, target_schema: str,
             elif "{part}" in template and extra_connection is not None and config.split_by:
                 _split_fill_run(cursor, extra_connection, template, **arguments)
             else:
-                with _settings(cursor, _fill_settings(state, table)):
+                with settings_applied(cursor, fill_settings(state, table)):
                     _fill_statement_run(cursor, template, part=_every_row, **arguments)
     if dirty:  # dropped, so that a rerun (after rows were removed) builds all in SQL
         cursor.execute(sql.SQL("DROP TABLE {}").format(
@@ -190,14 +177,14 @@ def _split_fill_run(cursor, extra_connection, template: str, *, state: str,
     scratch = [sql.Identifier(target_schema, f"{table}_part{index}") for index in range(2)]
 
     def part_fill(part_cursor, index: int) -> None:
-        with _settings(part_cursor, _fill_settings(state, table, PART_SETTINGS)):
+        with settings_applied(part_cursor, fill_settings(state, table, PART_SETTINGS)):
             _scratch_fill(part_cursor, scratch[index], template, part=parts[index],
                           state=state, source_schema=source_schema,
                           target_schema=target_schema)
 
     with (
         extra_connection.cursor() as extra_cursor,
-        _settings(extra_cursor, BUILD_SETTINGS),
+        settings_applied(extra_cursor, BUILD_SETTINGS),
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         other = pool.submit(part_fill, extra_cursor, 1)
@@ -229,7 +216,7 @@ def _streamed_fill_run(cursor, template: str, counts: StreamedCounts, *, state: 
     # the time, docs/benchmarks.md). The planner then expects ten rows;
     # with materialising and memoizing off it cannot pick a nested loop that would
     # aggregate a grouped subquery once per dirty row.
-    with _settings(cursor, _fill_settings(state, table, STREAMED_PART_SETTINGS)):
+    with settings_applied(cursor, fill_settings(state, table, STREAMED_PART_SETTINGS)):
         _scratch_fill(
             cursor, scratch, template,
             part=lambda expression: sql.SQL(
@@ -307,31 +294,6 @@ def _parts_merge(cursor, state: str, table: str, columns: str, schema: str,
     for name in parts:
         cursor.execute(sql.SQL("DROP TABLE {}").format(name))
     return rows
-
-
-def _fill_settings(state: str, table: str,
-                   base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Planner settings for filling ``table``: ``base`` under the state's own for that
-    table (``StateStats.fill_settings``)."""
-    return {**(base or {}), **stats_config(state).fill_settings.get(table, {})}
-
-
-@contextlib.contextmanager
-def _settings(cursor, settings: dict[str, str]) -> Iterator[None]:
-    """Session settings for the block, restored afterwards (the import's connections are in
-    autocommit mode, where ``SET LOCAL`` would only last one statement)."""
-    previous = {}
-    for name, value in settings.items():
-        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, false)",
-                       [name, name, value])
-        previous[name] = cursor.fetchone()[0]
-    try:
-        yield
-    finally:
-        # In a failed transaction the settings are rolled back with it.
-        with contextlib.suppress(errors.InFailedSqlTransaction):
-            for name, value in previous.items():
-                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
 
 
 def _fill_statement_run(cursor, template: str, *, part: PartCondition, state: str,
