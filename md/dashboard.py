@@ -35,7 +35,6 @@ DASHBOARD = DashboardConfig(
         "Other/Unknown",
     ),
     search_rate_defaults=("total", "White", "Black"),
-    stop_search=True,
     start_year=2013,
     data_source="Maryland State Police traffic-stop reports (Public Information Act)",
     census_groups=(_RACES, (("hispanic", "Hispanic"), ("non_hispanic", "Non-Hispanic"))),

@@ -39,7 +39,6 @@ DASHBOARD = DashboardConfig(
         "Protective Frisk",
     ),
     search_rate_defaults=("total", "white", "black", "hispanic"),
-    stop_search=True,
     start_year=2002,
     data_source="NC Department of Justice (State Bureau of Investigation) traffic-stop reports",
     category_note="* Non-Hispanic. Hispanic drivers of any race are counted as Hispanic.",

@@ -38,8 +38,13 @@ class DashboardConfig:
     # Census keys shown in the population section, as (key, label) groups.
     census_groups: tuple[tuple[tuple[str, str], ...], ...] = ()
     noun: str = "drivers"
-    # Whether the state's data allow looking up single stops (NC and MD; IL is pre-summarised).
-    stop_search: bool = False
+
+    @property
+    def stop_search(self) -> bool:
+        """Whether the state has Find a Stop (its definition names a stop-search config)."""
+        from tsdata.states import state_config
+
+        return state_config(self.state).stop_search is not None
 
     @property
     def labels(self) -> dict[str, str]:

@@ -76,8 +76,11 @@ def _finder_page(request: HttpRequest, state: str, template: str, read) -> HttpR
 
 @require_GET
 def state_home(request: HttpRequest, state: str) -> HttpResponse:
-    return _finder_page(request, state, "pages/state_home.html",
-                        lambda: {"facts": state_facts_one(state)})
+    return _finder_page(request, state, "pages/state_home.html", lambda: {
+        "facts": state_facts_one(state),
+        "stop_search_example": (state_config(state).stop_search_config().form_class.agency_help
+                                if state_config(state).stop_search else ""),
+    })
 
 
 @require_GET

@@ -41,6 +41,7 @@ def test_landing_page_is_rendered_from_the_facts(client, state, model, name) -> 
         assert text in body
     assert f'href="/{state}/agency/{agency.pk}/"' in body
     assert ('action="/nc/search/"' in body) == (state == "nc")
+    assert ('placeholder="ex: Durham Police Department"' in body) == (state == "nc")
     assert ("Find a stop" in body) == (state != "il")
 
 
