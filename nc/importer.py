@@ -32,6 +32,23 @@ from pathlib import Path
 
 from django.conf import settings
 
+from nc.raw_files import (  # noqa: F401 - the file definitions stay importable from here
+    CHARSETS,
+    CUTOFF_YEAR,
+    DATE_SHAPES,
+    DIGITS,
+    FILE_NAMES,
+    FILES,
+    FLOAT_RE,
+    HIGHWAY_PATROL,
+    PARENT_TABLES,
+    SPEC_BY_TABLE,
+    TABLES,
+    TRIM,
+    TRIM_BYTES,
+    Column,
+    FileSpec,
+)
 from nc.state import STATE
 from nc.summary_stream import AgencyStopCounts, SummaryStream
 from tsdata.imports import fastpath
@@ -46,145 +63,10 @@ from tsdata.stats.summaries import STREAMED_INPUT
 
 logger = logging.getLogger(__name__)
 
-CUTOFF_YEAR = 2002
-HIGHWAY_PATROL = "NC State Highway Patrol"
-# Characters Python's str.strip() removes that can occur in CP1252 text (not the tab).
-TRIM = "U&' \\000A\\000B\\000C\\00A0'"
-TRIM_BYTES = b" \n\x0b\x0c\xa0"  # the same characters in CP1252
 MAX_REJECT_EXAMPLES = 5
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str  # column of the table
-    raw: str  # column name in the raw data key (for messages)
-    kind: str  # int | small | flag | date | float | text
-    max_length: int = 0
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    filename: str
-    table: str
-    columns: tuple[Column, ...]
-    stop_field: int  # 0-based index of the StopID field (subset and cut-off)
-    parents: tuple[tuple[int, str], ...] = ()  # (field index, parent table) to cascade
-    raw_table: str = ""
-
-    @property
-    def width(self) -> int:
-        return len(self.columns)
-
-
-def _flags(*pairs: tuple[str, str]) -> tuple[Column, ...]:
-    return tuple(Column(name, raw, "flag") for name, raw in pairs)
-
-
-FILES: tuple[FileSpec, ...] = (
-    FileSpec(
-        "Stop.txt", "nc_stop",
-        (
-            Column("stop_id", "StopID", "int"),
-            Column("agency_description", "AgencyDescription", "text", 100),
-            Column("date", "StopDate", "date"),
-            Column("purpose", "Purpose", "small"),
-            Column("action", "Action", "small"),
-            *_flags(
-                ("driver_arrest", "DriverArrest"), ("passenger_arrest", "PassengerArrest"),
-                ("encounter_force", "EncounterForce"), ("engage_force", "EngageForce"),
-                ("officer_injury", "OfficerInjury"), ("driver_injury", "DriverInjury"),
-                ("passenger_injury", "PassengerInjury"),
-            ),
-            Column("officer_id", "OfficerId", "text", 15),
-            Column("stop_location", "StopLocation", "text", 15),
-            Column("stop_city", "StopCity", "text", 20),
-        ),
-        stop_field=0, raw_table="raw_stop",
-    ),
-    FileSpec(
-        "PERSON.txt", "nc_person",
-        (
-            Column("person_id", "PersonID", "int"),
-            Column("stop_id", "StopID", "int"),
-            Column("type", "Type", "text", 2),
-            Column("age", "Age", "small"),
-            Column("gender", "Gender", "text", 2),
-            Column("ethnicity", "Ethnicity", "text", 2),
-            Column("race", "Race", "text", 2),
-        ),
-        stop_field=1, parents=((1, "nc_stop"),), raw_table="raw_person",
-    ),
-    FileSpec(
-        "Search.txt", "nc_search",
-        (
-            Column("search_id", "SearchID", "int"),
-            Column("stop_id", "StopID", "int"),
-            Column("person_id", "PersonID", "int"),
-            Column("type", "Type", "small"),
-            *_flags(
-                ("vehicle_search", "VehicleSearch"), ("driver_search", "DriverSearch"),
-                ("passenger_search", "PassengerSearch"), ("property_search", "PropertySearch"),
-                ("vehicle_siezed", "VehicleSeized"),
-                ("personal_property_siezed", "PersonalPropertySeized"),
-                ("other_property_sized", "OtherPropertySeized"),
-            ),
-        ),
-        stop_field=1, parents=((1, "nc_stop"), (2, "nc_person")), raw_table="raw_search",
-    ),
-    FileSpec(
-        "Contraband.txt", "nc_contraband",
-        (
-            Column("contraband_id", "ContrabandID", "int"),
-            Column("search_id", "SearchID", "int"),
-            Column("person_id", "PersonID", "int"),
-            Column("stop_id", "StopID", "int"),
-            *(
-                Column(name, raw, "float")
-                for name, raw in (
-                    ("ounces", "Ounces"), ("pounds", "Pounds"), ("pints", "Pints"),
-                    ("gallons", "Gallons"), ("dosages", "Dosages"), ("grams", "Grams"),
-                    ("kilos", "Kilos"), ("money", "Money"), ("weapons", "Weapons"),
-                    ("dollar_amount", "DollarAmt"),
-                )
-            ),
-        ),
-        stop_field=3, parents=((3, "nc_stop"), (2, "nc_person"), (1, "nc_search")),
-        raw_table="raw_contraband",
-    ),
-    FileSpec(
-        "SearchBasis.txt", "nc_searchbasis",
-        (
-            Column("search_basis_id", "SearchBasisID", "int"),
-            Column("search_id", "SearchID", "int"),
-            Column("person_id", "PersonID", "int"),
-            Column("stop_id", "StopID", "int"),
-            Column("basis", "Basis", "text", 4),
-        ),
-        stop_field=3, parents=((3, "nc_stop"), (2, "nc_person"), (1, "nc_search")),
-        raw_table="raw_searchbasis",
-    ),
-)
-FILE_NAMES = tuple(spec.filename for spec in FILES)
 # The Stop.txt fields the officer summary's counting reads (``nc.summary_stream``):
 # StopDate, Purpose, EngageForce, OfficerId.
 STREAMED_STOP_FIELDS = (2, 3, 8, 12)
-TABLES = tuple(spec.table for spec in FILES)
-SPEC_BY_TABLE = {spec.table: spec for spec in FILES}
-# Tables whose excluded ids cascade to the rows referring to them.
-PARENT_TABLES = ("nc_stop", "nc_person", "nc_search")
-
-# Characters the fast path lets through per column kind (the rest is validated in SQL).
-CHARSETS = {
-    "int": b"0123456789", "small": b"0123456789", "flag": b"01",
-    "date": b"0123456789-: .", "float": b"0123456789.-+eE",
-}
-FLOAT_RE = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,3})?$"
-DIGITS = "'0123456789'"
-# Accepted StopDate shapes after mapping every digit to 9 (cheaper than a regex).
-DATE_SHAPES = (
-    "9999-99-99 99:99:99.999", "9999-99-99 99:99:99", "9999-99-99 99:99:99.9999999",
-    "9999-99-99 99:99:99.9", "9999-99-99 99:99:99.99", "9999-99-99 99:99", "9999-99-99",
-)
 
 
 def _c(index: int) -> str:
