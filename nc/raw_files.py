@@ -130,6 +130,7 @@ FILES: tuple[FileSpec, ...] = (
 FILE_NAMES = tuple(spec.filename for spec in FILES)
 TABLES = tuple(spec.table for spec in FILES)
 SPEC_BY_TABLE = {spec.table: spec for spec in FILES}
+FILES_BY_NAME = {spec.filename: spec for spec in FILES}
 # Tables whose excluded ids cascade to the rows referring to them.
 PARENT_TABLES = ("nc_stop", "nc_person", "nc_search")
 
@@ -147,7 +148,14 @@ DATE_SHAPES = (
 )
 
 
+def column_spec(filename: str, column: str) -> Column:
+    """The definition of ``column`` (a table column name) in the raw file ``filename``."""
+    return FILES_BY_NAME[filename].columns[field_index(filename, column)]
+
+
 def field_index(filename: str, column: str) -> int:
     """0-based position of ``column`` (a table column name) in the raw file ``filename``."""
-    spec = next(spec for spec in FILES if spec.filename == filename)
-    return next(index for index, col in enumerate(spec.columns) if col.name == column)
+    for index, candidate in enumerate(FILES_BY_NAME[filename].columns):
+        if candidate.name == column:
+            return index
+    raise KeyError(f"{filename} has no column {column!r}")

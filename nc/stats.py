@@ -12,72 +12,109 @@ from tsdata.stats.definitions import (
     SEARCH_TYPE_TABLE,
     STOP_TABLE,
     CategoryScheme,
+    Measure,
     StateStats,
     SummaryTable,
 )
 
-# Driver rows (p.type = 'D') of stops with an agency; ``searches`` = driver × search rows of
-# the stop, ``use_of_force`` = the same on stops with engage_force, ``contraband`` = driver ×
-# search × contraband rows (contraband joined through its search, as the original SQL).
+DRIVER_TYPE = "D"  # PERSON.txt Type of the driver: the only person a stop is counted for
+
+# The count columns, declared once: the SQL below and the counts NC's import streams while
+# loading (``nc.summary_stream``) are both built from them. ``searches`` = driver × search
+# rows of the stop, ``use_of_force`` = the same on stops with engage_force, ``contraband``
+# = driver × search × contraband rows (contraband joined through its search, as the
+# original SQL).
+STOP_MEASURES = (
+    Measure("stops", "stop"),
+    Measure("searches", "search"),
+    Measure("use_of_force", "search", when="engage_force"),
+    Measure("contraband", "contraband"),
+)
+SEARCH_TYPE_MEASURES = (Measure("searches", "search"),)
+
+# Per joined stop row, how many rows of each unit it stands for (see ``_OFFICER_STOPS``).
+_UNIT_ROWS = {"search": "se.n", "contraband": "co.n"}
+
+
+def _stop_measure_sql(measure: Measure) -> str:
+    when = f" FILTER (WHERE s.{measure.when})" if measure.when else ""
+    if measure.unit == "stop":
+        return f"COUNT(*){when}"
+    return f"COALESCE(SUM({_UNIT_ROWS[measure.unit]}){when}, 0)"
+
+
+def _search_measure_sql(measure: Measure) -> str:
+    """A measure of the search-type summary, whose joined rows are one per search."""
+    if measure.unit != "search":
+        raise ValueError(f"the search-type summary counts searches, not {measure.unit!r}")
+    return "COUNT(*)" + (f" FILTER (WHERE s.{measure.when})" if measure.when else "")
+
+
+def _columns(measures: tuple[Measure, ...]) -> str:
+    return ", ".join(measure.name for measure in measures)
+
+
+def _sums(measures: tuple[Measure, ...]) -> str:
+    return ", ".join(f"SUM({measure.name})" for measure in measures)
+
+
 # Rows are inserted in primary-key order, so the rows of one agency (or officer) sit on a
 # few pages and an API read touches only those. Text keys group and sort bytewise ("C"):
-# several times faster than the database collation at millions of rows.
-_OFFICER_STOPS = """
-INSERT INTO {dst}.nc_officerstopsummary
-    (agency_id, officer_id, year, purpose, category,
-     stops, searches, use_of_force, contraband)
+# several times faster than the database collation at millions of rows. Literal braces
+# of the templates' own placeholders are doubled for ``str.format`` here.
+_OFFICER_STOPS = f"""
+INSERT INTO {{dst}}.nc_officerstopsummary
+    (agency_id, officer_id, year, purpose, category, {_columns(STOP_MEASURES)})
 SELECT s.agency_id, s.officer_id COLLATE "C",
        EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
-       s.purpose, {category},
-       COUNT(*),
-       COALESCE(SUM(se.n), 0),
-       COALESCE(SUM(se.n) FILTER (WHERE s.engage_force), 0),
-       COALESCE(SUM(co.n), 0)
-FROM {src}.nc_stop s
-JOIN {src}.nc_person p ON p.stop_id = s.stop_id AND p.type = 'D'
-LEFT JOIN (SELECT stop_id, COUNT(*) AS n FROM {src}.nc_search
-            WHERE {searches_part} GROUP BY stop_id) se
+       s.purpose, {{category}},
+       {", ".join(_stop_measure_sql(measure) for measure in STOP_MEASURES)}
+FROM {{src}}.nc_stop s
+JOIN {{src}}.nc_person p ON p.stop_id = s.stop_id AND p.type = '{DRIVER_TYPE}'
+LEFT JOIN (SELECT stop_id, COUNT(*) AS n FROM {{src}}.nc_search
+            WHERE {{searches_part}} GROUP BY stop_id) se
        ON se.stop_id = s.stop_id
 LEFT JOIN (SELECT se.stop_id, COUNT(*) AS n
-             FROM {src}.nc_search se
-             JOIN {src}.nc_contraband c ON c.search_id = se.search_id
-            WHERE {contraband_part}
+             FROM {{src}}.nc_search se
+             JOIN {{src}}.nc_contraband c ON c.search_id = se.search_id
+            WHERE {{contraband_part}}
             GROUP BY se.stop_id) co
        ON co.stop_id = s.stop_id
-WHERE s.agency_id IS NOT NULL AND {part}
+WHERE s.agency_id IS NOT NULL AND {{part}}
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 """
 
-_OFFICER_SEARCH_TYPES = """
-INSERT INTO {dst}.nc_officersearchtypesummary
-    (agency_id, officer_id, year, search_type, category, searches)
+_OFFICER_SEARCH_TYPES = f"""
+INSERT INTO {{dst}}.nc_officersearchtypesummary
+    (agency_id, officer_id, year, search_type, category, {_columns(SEARCH_TYPE_MEASURES)})
 SELECT s.agency_id, s.officer_id COLLATE "C",
        EXTRACT(YEAR FROM s.date AT TIME ZONE %(tz)s)::smallint,
-       se.type, {category}, COUNT(*)
-FROM {src}.nc_stop s
-JOIN {src}.nc_person p ON p.stop_id = s.stop_id AND p.type = 'D'
-JOIN {src}.nc_search se ON se.stop_id = s.stop_id
-WHERE s.agency_id IS NOT NULL AND {part}
+       se.type, {{category}},
+       {", ".join(_search_measure_sql(measure) for measure in SEARCH_TYPE_MEASURES)}
+FROM {{src}}.nc_stop s
+JOIN {{src}}.nc_person p ON p.stop_id = s.stop_id AND p.type = '{DRIVER_TYPE}'
+JOIN {{src}}.nc_search se ON se.stop_id = s.stop_id
+WHERE s.agency_id IS NOT NULL AND {{part}}
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 """
 
-_AGENCY_STOPS = """
-INSERT INTO {dst}.nc_stopsummary
-    (agency_id, year, purpose, category, stops, searches, use_of_force, contraband)
-SELECT agency_id, year, purpose, category COLLATE "C",
-       SUM(stops), SUM(searches), SUM(use_of_force), SUM(contraband)
-FROM {dst}.nc_officerstopsummary
+# The agency summaries are the officer summaries summed over an agency's officers.
+_AGENCY_STOPS = f"""
+INSERT INTO {{dst}}.nc_stopsummary
+    (agency_id, year, purpose, category, {_columns(STOP_MEASURES)})
+SELECT agency_id, year, purpose, category COLLATE "C", {_sums(STOP_MEASURES)}
+FROM {{dst}}.nc_officerstopsummary
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
 """
 
-_AGENCY_SEARCH_TYPES = """
-INSERT INTO {dst}.nc_searchtypesummary
-    (agency_id, year, search_type, category, searches)
-SELECT agency_id, year, search_type, category COLLATE "C", SUM(searches)
-FROM {dst}.nc_officersearchtypesummary
+_AGENCY_SEARCH_TYPES = f"""
+INSERT INTO {{dst}}.nc_searchtypesummary
+    (agency_id, year, search_type, category, {_columns(SEARCH_TYPE_MEASURES)})
+SELECT agency_id, year, search_type, category COLLATE "C", {_sums(SEARCH_TYPE_MEASURES)}
+FROM {{dst}}.nc_officersearchtypesummary
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
 """
@@ -86,9 +123,13 @@ STATS = StateStats(
     state="nc",
     agency_model=models.Agency,
     tables={
-        STOP_TABLE: SummaryTable(models.StopSummary, models.OfficerStopSummary),
+        STOP_TABLE: SummaryTable(
+            models.StopSummary, models.OfficerStopSummary,
+            detail=PURPOSE, measures=STOP_MEASURES,
+        ),
         SEARCH_TYPE_TABLE: SummaryTable(
-            models.SearchTypeSummary, models.OfficerSearchTypeSummary
+            models.SearchTypeSummary, models.OfficerSearchTypeSummary,
+            detail=SEARCH_TYPE, measures=SEARCH_TYPE_MEASURES,
         ),
     },
     categories=CategoryScheme(

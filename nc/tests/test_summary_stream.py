@@ -290,10 +290,10 @@ def test_a_generated_extract_of_several_blocks_loads_every_line_once(tmp_path, m
     """PERSON.txt (several 1 MB blocks) is loaded on two connections at once: every line
     is read exactly once, and the streamed summary (merged in many small chunks) still
     equals a plain SQL build."""
-    from nc import summary_stream
+    from nc.summary_stream import output
     from nc.sample_data import sample_zip_write
 
-    monkeypatch.setattr(summary_stream, "MERGE_CHUNK_ROWS", 7)
+    monkeypatch.setattr(output, "MERGE_CHUNK_ROWS", 7)
 
     archive = sample_zip_write(out_dir=tmp_path, stops=60_000, seed=4)
     with zipfile.ZipFile(archive) as zf:

@@ -153,11 +153,35 @@ class CategoryScheme:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """A count column of a summary table: per group, how many ``unit`` rows its stops
+    have, counting only stops whose boolean stop column ``when`` is true (if given).
+
+    ``unit`` is in the state's terms (NC: ``stop``, ``search``, ``contraband``). A state
+    that declares its measures builds its summary SQL from them, and NC's import counts
+    them while loading (``nc.summary_stream``), so a measure is declared once.
+    """
+
+    name: str
+    unit: str
+    when: str | None = None
+
+
+@dataclass(frozen=True)
 class SummaryTable:
-    """An agency-level summary model and, for states with officers, its officer-level twin."""
+    """An agency-level summary model and, for states with officers, its officer-level twin.
+
+    ``detail`` is the group column besides year and category (``purpose``,
+    ``search_type``), ``measures`` the count columns, for a state that declares them.
+    """
 
     agency_model: type[models.Model]
     officer_model: type[models.Model] | None = None
+    detail: str | None = None
+    measures: tuple[Measure, ...] = ()
+
+    def measure_names(self) -> tuple[str, ...]:
+        return tuple(measure.name for measure in self.measures)
 
     @property
     def models(self) -> tuple[type[models.Model], ...]:
