@@ -44,7 +44,7 @@ def _imported_equals_sql_rebuild(report) -> None:
 
 
 def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stops=(), extra_people=(),
-                    purpose_45=True):
+                    extra_searches=(), purpose_45=True):
     """Simple stops with odd officers and categories, plus every kind of dirty stop (a
     purpose beyond 31 does not fit the import's merge, which leaves the sum to SQL)."""
     stops, people = [], []
@@ -101,7 +101,8 @@ def _tricky_extract(path, *, agencies=(RALEIGH, PENA, SHP), extra_stops=(), extr
                    (505, 83, 3083, 1, 1, 0, 0, 0, 0, 0, 0),
                    (506, 83, 3083, 2, 1, 0, 0, 0, 0, 0, 0),
                    (507, 84, 3084, 1, 1, 0, 0, 0, 0, 0, 0),
-                   *([(508, 70, 3070, 45, 1, 0, 0, 0, 0, 0, 0)] if purpose_45 else []))
+                   *([(508, 70, 3070, 45, 1, 0, 0, 0, 0, 0, 0)] if purpose_45 else []),
+                   *extra_searches)
     nothing = ("0",) * 9
     contraband = tsv((600, 500, 3072, 72, "1", *nothing),
                      (601, 505, 3083, 83, "1", *nothing),
@@ -290,8 +291,8 @@ def test_a_generated_extract_of_several_blocks_loads_every_line_once(tmp_path, m
     """PERSON.txt (several 1 MB blocks) is loaded on two connections at once: every line
     is read exactly once, and the streamed summary (merged in many small chunks) still
     equals a plain SQL build."""
-    from nc.summary_stream import output
     from nc.sample_data import sample_zip_write
+    from nc.summary_stream import output
 
     monkeypatch.setattr(output, "MERGE_CHUNK_ROWS", 7)
 
