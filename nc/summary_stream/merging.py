@@ -7,16 +7,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from nc.summary_stream.kernels import (
-    CELL_FIELD,
-    CODE_MASK,
-    COUNT_FIELD,
-    COUNT_SHIFT,
-    MAX_CODES,
-    MAX_OFFICERS,
-    YEAR_BASE,
-    officer_index,
-)
+from nc.summary_stream import kernels as k
 
 
 @numba.njit(nogil=True, cache=True)
@@ -81,13 +72,13 @@ def part_rows(arr, ends, slots, hashes, agencies, lengths, names, used, parsed):
             if high < 0 or low < 0:
                 return False
             name[j] = high * 16 + low
-        year = values[2] - YEAR_BASE
+        year = values[2] - k.YEAR_BASE
         purpose, code = values[3], values[4]
-        if not (0 <= year < 256 and purpose < 32 and 1 <= code <= MAX_CODES):
+        if not (0 <= year < 256 and purpose < 32 and 1 <= code <= k.MAX_CODES):
             return False
-        officer = officer_index(name, 0, length, values[0], slots, hashes, agencies,
+        officer = k.officer_index(name, 0, length, values[0], slots, hashes, agencies,
                                  lengths, names, used)
-        if officer >= MAX_OFFICERS:
+        if officer >= k.MAX_OFFICERS:
             return False
         parsed[row, 0] = (officer << 19) | (year << 11) | (purpose << 6) | code
         for measure in range(measures):
@@ -101,7 +92,7 @@ def _group_ranked(group, officer_rank, code_rank):
     """A packed group with its officer and category replaced by their ranks in the
     summary's primary-key order (so that sorting the numbers sorts the rows)."""
     return ((officer_rank[group >> 19] << 19) | (((group >> 6) & 0x1FFF) << 6)
-            | code_rank[group & CODE_MASK])
+            | code_rank[group & k.CODE_MASK])
 
 
 @numba.njit(nogil=True, cache=True)
@@ -119,9 +110,9 @@ def entries_ranked(groups, officer_rank, code_rank):
     row = 0
     for slot in range(groups.size):
         entry = groups[slot]
-        if entry & COUNT_FIELD:  # not an empty slot, nor a group whose stops were uncounted
-            ranked = _group_ranked(np.int64(entry >> COUNT_SHIFT), officer_rank, code_rank)
-            groups[row] = (np.uint64(ranked) << COUNT_SHIFT) | (entry & COUNT_FIELD)
+        if entry & k.COUNT_FIELD:  # not an empty slot, nor a group whose stops were uncounted
+            ranked = _group_ranked(np.int64(entry >> k.COUNT_SHIFT), officer_rank, code_rank)
+            groups[row] = (np.uint64(ranked) << k.COUNT_SHIFT) | (entry & k.COUNT_FIELD)
             row += 1
     return row
 
@@ -140,14 +131,14 @@ def agency_sums(entries, part_keys, part_measures, officer_by_rank, agencies, ce
     while i < entries.size or j < part_keys.size:
         agency = np.int64(1) << 62
         if i < entries.size:
-            agency = agencies[officer_by_rank[np.int64(entries[i] >> COUNT_SHIFT) >> 19]]
+            agency = agencies[officer_by_rank[np.int64(entries[i] >> k.COUNT_SHIFT) >> 19]]
         if j < part_keys.size:
             agency = min(agency, agencies[officer_by_rank[part_keys[j] >> 19]])
         count = 0
         while (i < entries.size and agencies[
-                officer_by_rank[np.int64(entries[i] >> COUNT_SHIFT) >> 19]] == agency):
-            cell = np.int64(entries[i] >> COUNT_SHIFT) & CELL_FIELD
-            stops = np.int64(entries[i] & COUNT_FIELD)
+                officer_by_rank[np.int64(entries[i] >> k.COUNT_SHIFT) >> 19]] == agency):
+            cell = np.int64(entries[i] >> k.COUNT_SHIFT) & k.CELL_FIELD
+            stops = np.int64(entries[i] & k.COUNT_FIELD)
             if stops:  # not a group whose stops were all uncounted
                 if not seen[cell]:
                     seen[cell] = True
@@ -156,7 +147,7 @@ def agency_sums(entries, part_keys, part_measures, officer_by_rank, agencies, ce
                 cells[cell, count_col] += stops
             i += 1
         while j < part_keys.size and agencies[officer_by_rank[part_keys[j] >> 19]] == agency:
-            cell = part_keys[j] & CELL_FIELD
+            cell = part_keys[j] & k.CELL_FIELD
             if not seen[cell]:
                 seen[cell] = True
                 touched[count] = cell
@@ -165,8 +156,8 @@ def agency_sums(entries, part_keys, part_measures, officer_by_rank, agencies, ce
                 cells[cell, measure] += part_measures[j, measure]
             j += 1
         ordered = np.sort(touched[:count])
-        for k in range(count):
-            cell = ordered[k]
+        for index in range(count):
+            cell = ordered[index]
             if out_agencies.size:
                 out_agencies[rows] = agency
                 out_cells[rows] = cell
