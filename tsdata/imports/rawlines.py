@@ -5,7 +5,7 @@ removes bytes that cannot be loaded (NUL, CR, the two control bytes used as COPY
 delimiter and quote, and the five bytes CP1252 leaves undefined) with one
 ``bytes.translate`` per megabyte, and PostgreSQL decodes CP1252 (``client_encoding``
 ``WIN1252``) while COPY stores each line whole. Splitting, trimming, validation and
-typing then happen in one ``INSERT ... SELECT`` per table (see ``nc.importer``), with
+typing then happen in one ``INSERT ... SELECT`` per table (see ``nc.validation_sql``), with
 malformed rows written to a rejects table instead of aborting the load.
 """
 
