@@ -1,6 +1,6 @@
 """Stop.txt's agency names → agency ids for one import, and the checks on the names.
 
-The fast path appends the id of every name the registry knows (:func:`agency_lookup`); the
+The fast path appends the id of every name the registry knows (``nc.fast_rules``); the
 names of the slow lines are read from the raw-lines table and resolved by the service's
 resolver before those lines are inserted, and every slow line's name must then be in the
 staging ``agency_map`` the validation in SQL joins (``nc.validation_sql``).
@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nc.raw_files import CUTOFF_YEAR, TRIM
-from tsdata.imports.fastpath import KeyLookup
+from nc.raw_files import TRIM
 from tsdata.imports.staging import STAGING_SCHEMA as STAGING
 from tsdata.imports.staging import ImportValidationError
 
@@ -33,18 +32,6 @@ class AgencyResolution:
     def resolve(self, conn, names: set[str]) -> None:
         self.mapping, self.shp_id = self.resolver(conn, names)
         self.resolved = True
-
-
-def agency_lookup(mapping: dict[str, int], shp_id: int | None) -> KeyLookup:
-    """Fast-path lookup for Stop.txt: the agency id appended to each line, and lines that
-    the cut-off may concern (before 2002, not the Highway Patrol) left to SQL."""
-    return KeyLookup(
-        field=1,
-        ids={name.encode("cp1252"): agency_id for name, agency_id in mapping.items()},
-        date_field=2,
-        min_year=CUTOFF_YEAR,
-        exempt_id=-1 if shp_id is None else shp_id,
-    )
 
 
 def slow_agency_names(conn) -> set[str]:

@@ -3,11 +3,10 @@
 Each file is streamed from the zip (never extracted). Well-formed lines go straight into
 a typed ``COPY`` (``tsdata.imports.fastpath``, on one or two connections); stops get
 their agency id appended on the way, and stops the pre-2002 cut-off may concern go the
-slow way (both ``nc.agency_resolution.agency_lookup``). The other lines wait in a
-raw-lines table until their agency names are resolved (``nc.agency_resolution``), and
-are then classified once in SQL (``nc.validation_sql``) into loaded rows and rejects.
-The streamed officer counts (``nc.summary_stream``) see the loaded blocks and the
-classified slow stops.
+slow way (``nc.fast_rules``). The other lines wait in a raw-lines table until their
+agency names are resolved (``nc.agency_resolution``), and are then classified once in
+SQL (``nc.validation_sql``) into loaded rows and rejects. The streamed officer counts
+(``nc.summary_stream``) see the loaded blocks and the classified slow stops.
 """
 
 from __future__ import annotations
@@ -18,12 +17,8 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from nc.agency_resolution import (
-    AgencyResolution,
-    agency_lookup,
-    agency_names_check,
-    slow_agency_names,
-)
+from nc.agency_resolution import AgencyResolution, agency_names_check, slow_agency_names
+from nc.fast_rules import AGENCY_FIELD, agency_lookup
 from nc.raw_files import CHARSETS, HIGHWAY_PATROL, TRIM_BYTES, FileSpec
 from nc.state import STATE
 from nc.summary_stream import SummaryStream
@@ -65,7 +60,7 @@ def file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Import
         if spec.table == "nc_stop" and subset is None:
             if not agencies.known:
                 with report.phase("agencies"), zip_member_open(archive, spec.filename) as raw:
-                    names = fastpath.field_values_distinct(raw, 1, TRIM_BYTES)
+                    names = fastpath.field_values_distinct(raw, AGENCY_FIELD, TRIM_BYTES)
                     agencies.resolve(conn, {name.decode("cp1252") for name in names})
                 lookup = agency_lookup(agencies.mapping, agencies.shp_id)
             else:

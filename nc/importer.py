@@ -16,7 +16,8 @@ re-exported. The work is done by modules with one job each:
 
 * ``nc.raw_files``: the files' fields, column kinds, trimming and cut-off constants;
 * ``nc.file_load``: one file's fast path and slow lines (``file_load``);
-* ``nc.agency_resolution``: agency names → ids (the fast path's lookup, the slow lines);
+* ``nc.fast_rules``: NC's rules on the fast path (agency lookup, StopDate shapes, cut-off);
+* ``nc.agency_resolution``: the agency names of the slow lines → ids;
 * ``nc.validation_sql``: the classifying SQL of the slow lines;
 * ``nc.reconcile``: rows of excluded parents removed, counts and reject share checked.
 """
@@ -28,10 +29,8 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from nc.agency_resolution import (  # noqa: F401 - importable from here
-    AgencyResolution,
-    agency_lookup,
-)
+from nc.agency_resolution import AgencyResolution  # noqa: F401 - importable from here
+from nc.fast_rules import agency_lookup  # noqa: F401 - importable from here
 from nc.file_load import STREAMED_STOP_FIELDS, file_load  # noqa: F401 - importable from here
 from nc.raw_files import (  # noqa: F401 - the file definitions stay importable from here
     CHARSETS,

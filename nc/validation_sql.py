@@ -4,7 +4,7 @@ Lines the fast path could not send straight to a typed ``COPY`` wait in a raw-li
 :func:`classified_select` splits and trims their fields and gives each line a reason (NULL
 to load, the cut-off, the stop-id subset, or why it is rejected), and :func:`insert_sql`
 and :func:`rejects_sql` turn one classification into the loaded rows and the rejects.
-The rules are the ones the fast path's screen applies (``tsdata.imports.fastpath``,
+The rules are the ones the fast path's screen applies (``nc.fast_rules``,
 docs/data-formats.md, "Conversion rules"), so both paths accept exactly the same values.
 """
 

@@ -1,24 +1,20 @@
 """Fast path for delimited text: well-formed lines go straight into a typed ``COPY``.
 
-Per megabyte of input, one compiled pass (numba) finds the lines that cannot be sent to
-a typed ``COPY`` (wrong number of fields, empty non-text fields, characters a column
-does not allow, inside the field's whitespace padding, which is trimmed on the way like
-the validation in SQL trims it); those and any
-line PostgreSQL refuses (its error names the line; the block is resent without it) go
-to the slow path: the raw-lines table, where SQL classifies them (reject with reason,
-or load after trimming/truncation). Everything else is parsed only by PostgreSQL's
-``COPY`` input functions, which is several times faster than splitting in SQL.
-
-Why one module (534 lines): the compiled screen and the sender that cuts blocks at the
-lines it flags share the block layout (line ends, flags, trimmed spans). It also still
-carries NC's date and cut-off screening, which belongs with the NC importer; moving it out
-is open work (issue 20).
+Per megabyte of input, one compiled pass (``tsdata.imports.line_screen``) finds the lines
+that cannot be sent to a typed ``COPY`` (wrong number of fields, empty non-text fields,
+characters a column does not allow, inside the field's whitespace padding, which is
+trimmed on the way like the validation in SQL trims it, unknown key values, and what the
+caller's per-line rule sends there); those and any line PostgreSQL refuses (its error
+names the line; the block is resent without it) go to the slow path: the raw-lines table,
+where SQL classifies them (reject with reason, or load after trimming/truncation).
+Everything else is parsed only by PostgreSQL's ``COPY`` input functions, which is
+several times faster than splitting in SQL. This module cuts the stream into blocks and
+sends them, on one or more connections, while the next block is screened.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import queue
 import re
 import threading
@@ -26,17 +22,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-import numba
 import numpy as np
 import psycopg2
 
+from tsdata.imports.line_screen import (  # noqa: F401 - the screen stays importable from here
+    IS_WHITESPACE,
+    WHITESPACE,
+    FieldShapeRule,
+    KeyLookup,
+    _field_hashes,
+    _lines_select,
+    _screen,
+    _slow_mask,
+    charset_table,
+    fnv_hash,
+)
 from tsdata.imports.rawlines import CHUNK_SIZE, chunk_clean
 from tsdata.imports.report import Progress
 
-# Whitespace Python's str.strip() removes that can occur in CP1252 text (not the tab).
-WHITESPACE = (32, 11, 12, 160)
-IS_WHITESPACE = np.zeros(256, dtype=np.bool_)  # by byte: trimmed from both ends of a field
-IS_WHITESPACE[list(WHITESPACE)] = True
+_fnv = fnv_hash  # the name ``nc.summary_stream`` imports
 MAX_RETRIES_PER_BLOCK = 64
 _LINE_RE = re.compile(r"line (\d+)")
 
@@ -48,314 +52,6 @@ class FastCopyResult:
     nul_bytes: int = 0
     refused_by_copy: int = 0
     slow: list[tuple[int, bytes]] = field(default_factory=list)
-
-
-def charset_table(width: int, charsets: list[bytes | None]) -> np.ndarray:
-    """``[column, byte] → allowed`` for :func:`fast_copy`'s ``column_charsets``."""
-    table = np.ones((width, 256), dtype=bool)
-    for column, charset in enumerate(charsets):
-        if charset is not None:
-            table[column] = False
-            table[column, np.frombuffer(charset, dtype=np.uint8)] = True
-    return table
-
-
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
-
-
-@numba.njit(nogil=True, cache=True)
-def _fnv(arr: np.ndarray, start: int, stop: int) -> np.uint64:
-    value = _FNV_OFFSET
-    for i in range(start, stop):
-        value = (value ^ np.uint64(arr[i])) * _FNV_PRIME
-    return value
-
-
-@numba.njit(nogil=True, cache=True)
-def _date_ok(arr: np.ndarray, start: int, stop: int) -> bool:
-    """``YYYY-MM-DD[ HH:MM[:SS[.f|.ff|.fff|.fffffff]]]`` with plain ranges, exactly what
-    the validation in SQL accepts (PostgreSQL alone would also take other forms, e.g.
-    ``24:00:00`` or an explicit UTC offset)."""
-    length = stop - start
-    if length not in (10, 16, 19, 21, 22, 23, 27):
-        return False
-    for offset in range(length):
-        byte = arr[start + offset]
-        if offset in (4, 7):
-            expected = 45  # -
-        elif offset == 10:
-            expected = 32  # space
-        elif offset in (13, 16):
-            expected = 58  # :
-        elif offset == 19:
-            expected = 46  # .
-        else:
-            expected = 0  # a digit
-        if expected == 0:
-            if byte < 48 or byte > 57:
-                return False
-        elif byte != expected:
-            return False
-
-    def two(offset):
-        return (arr[start + offset] - 48) * 10 + arr[start + offset + 1] - 48
-
-    if arr[start] not in (49, 50) or not 1 <= two(5) <= 12 or not 1 <= two(8) <= 31:
-        return False
-    if length >= 16 and (two(11) > 23 or two(14) > 59):
-        return False
-    return not (length >= 19 and two(17) > 59)
-
-
-@numba.njit(nogil=True, cache=True)
-def _key_find(arr: np.ndarray, start: int, stop: int, hashes: np.ndarray,
-              offsets: np.ndarray, data: np.ndarray, ids: np.ndarray) -> int:
-    """The id of ``arr[start:stop]`` among the keys, or -1."""
-    value = _fnv(arr, start, stop)
-    k = np.searchsorted(hashes, value)
-    length = stop - start
-    while k < hashes.size and hashes[k] == value:
-        offset = offsets[k]
-        if offsets[k + 1] - offset == length:
-            same = True
-            for j in range(length):
-                if data[offset + j] != arr[start + j]:
-                    same = False
-                    break
-            if same:
-                return ids[k]
-        k += 1
-    return -1
-
-
-@numba.njit(nogil=True, cache=True)
-def _screen(arr: np.ndarray, line_count: int, width: int, allowed: np.ndarray,
-            non_text: np.ndarray, is_space: np.ndarray, key_field: int,
-            key_hashes: np.ndarray, key_offsets: np.ndarray, key_bytes: np.ndarray,
-            key_ids: np.ndarray, date_field: int, min_year: int,
-            exempt_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One pass over a block of complete lines: (slow per line, looked-up id per line,
-    padded per line).
-
-    Each field is taken without its leading and trailing whitespace (``is_space``), as
-    the validation in SQL trims it; a line with such padding is marked ``padded`` (its
-    fields are trimmed when it is copied, ``_lines_select``). A line is slow when it has
-    the wrong number of fields, an empty non-text field, or a byte its column does not
-    allow (whitespace inside a non-text value included). With a ``key_field`` (>= 0) its
-    value is looked up among the keys (sorted FNV-1a hashes, verified byte for byte) and
-    a line whose value is not a key is slow too; with a ``date_field`` a line whose date
-    is not in an accepted shape (:func:`_date_ok`) or whose year is before ``min_year``
-    is slow unless its id is ``exempt_id`` (the validation in SQL then decides).
-    Compiled by numba: a byte loop in Python would be a hundred times slower, and the
-    vectorised numpy equivalent needs a dozen passes with per-byte int64 temporaries.
-    """
-    slow = np.zeros(line_count, np.bool_)
-    ids = np.full(line_count, -1, np.int64)
-    padded = np.zeros(line_count, np.bool_)
-    line = 0
-    field = 0
-    key_start = 0
-    key_stop = 0
-    year = 0
-    content_start = -1  # first byte of the field's value (-1: none yet)
-    content_stop = 0  # after its last byte
-    trailing = False  # whitespace after the value so far
-    trailing_bad = False  # ... that the column would not allow inside the value
-    bad = False
-    line_padded = False
-    last = width - 1
-    for i in range(arr.size):
-        byte = arr[i]
-        if byte == 9 or byte == 10:
-            start, stop = content_start, content_stop
-            if start < 0:
-                start = stop = i
-                if field < width and non_text[field]:
-                    bad = True
-            if trailing:
-                line_padded = True
-            if field == key_field:
-                key_start, key_stop = start, stop
-            elif field == date_field:
-                if _date_ok(arr, start, stop):
-                    year = ((arr[start] - 48) * 1000 + (arr[start + 1] - 48) * 100
-                            + (arr[start + 2] - 48) * 10 + arr[start + 3] - 48)
-                else:
-                    bad = True
-            if byte == 9:
-                field += 1
-            else:
-                if not bad and field == last and key_field >= 0:
-                    ids[line] = _key_find(arr, key_start, key_stop, key_hashes, key_offsets,
-                                          key_bytes, key_ids)
-                    bad = ids[line] < 0
-                if date_field >= 0 and year < min_year and ids[line] != exempt_id:
-                    bad = True
-                if bad or field != last:
-                    slow[line] = True
-                padded[line] = line_padded
-                line += 1
-                field = 0
-                bad = False
-                line_padded = False
-                year = 0
-            content_start = -1
-            trailing = False
-            trailing_bad = False
-        elif is_space[byte]:
-            if content_start < 0:
-                line_padded = True  # leading
-            else:
-                trailing = True
-                if not allowed[field if field < last else last, byte]:
-                    trailing_bad = True
-        else:
-            if content_start < 0:
-                content_start = i
-            elif trailing_bad:
-                bad = True  # whitespace inside a value its column does not allow
-            trailing = False
-            trailing_bad = False
-            if not allowed[field if field < last else last, byte]:
-                bad = True
-            content_stop = i + 1
-    return slow, ids, padded
-
-
-@numba.njit(nogil=True, cache=True)
-def _field_hashes(arr: np.ndarray, line_count: int, field_index: int,
-                  trim: np.ndarray) -> tuple:
-    """Per line: FNV-1a hash, start and stop of field ``field_index`` with ``trim`` bytes
-    removed at both ends (an absent field is empty, like SQL's ``split_part``)."""
-    hashes = np.empty(line_count, np.uint64)
-    starts = np.zeros(line_count, np.int64)
-    stops = np.zeros(line_count, np.int64)
-    line = 0
-    field = 0
-    field_start = 0
-    found = False
-    for i in range(arr.size):
-        byte = arr[i]
-        if byte == 9 or byte == 10:
-            if field == field_index and not found:
-                start, stop = field_start, i
-                while start < stop and trim[arr[start]]:
-                    start += 1
-                while stop > start and trim[arr[stop - 1]]:
-                    stop -= 1
-                starts[line], stops[line] = start, stop
-                found = True
-            field += 1
-            field_start = i + 1
-            if byte == 10:
-                hashes[line] = _fnv(arr, starts[line], stops[line])
-                line += 1
-                field = 0
-                found = False
-    return hashes, starts, stops
-
-
-@numba.njit(nogil=True, cache=True)
-def _lines_select(arr: np.ndarray, ends: np.ndarray, keep: np.ndarray, ids: np.ndarray,
-                  append_ids: bool, padded: np.ndarray, is_space: np.ndarray) -> np.ndarray:
-    """The kept lines of a block, each with ``\t<id>`` before its newline if asked; the
-    fields of ``padded`` lines without their leading and trailing whitespace."""
-    size = 0
-    start = 0
-    for line in range(ends.size):
-        if keep[line]:
-            size += ends[line] + 1 - start + (21 if append_ids else 0)
-        start = ends[line] + 1
-    out = np.empty(size, np.uint8)
-    position = 0
-    start = 0
-    digits = np.empty(20, np.uint8)
-    for line in range(ends.size):
-        stop = ends[line]
-        if keep[line]:
-            if padded[line]:
-                field_start = start
-                for i in range(start, stop + 1):
-                    if i == stop or arr[i] == 9:
-                        first, after = field_start, i
-                        while first < after and is_space[arr[first]]:
-                            first += 1
-                        while after > first and is_space[arr[after - 1]]:
-                            after -= 1
-                        out[position:position + after - first] = arr[first:after]
-                        position += after - first
-                        if i < stop:
-                            out[position] = 9
-                            position += 1
-                        field_start = i + 1
-            else:
-                length = stop - start
-                out[position:position + length] = arr[start:stop]
-                position += length
-            if append_ids:
-                out[position] = 9
-                position += 1
-                value = ids[line]
-                count = 0
-                while True:
-                    digits[count] = 48 + value % 10
-                    count += 1
-                    value //= 10
-                    if value == 0:
-                        break
-                for j in range(count):
-                    out[position + j] = digits[count - 1 - j]
-                position += count
-            out[position] = 10
-            position += 1
-        start = stop + 1
-    return out[:position]
-
-
-@dataclass(frozen=True)
-class KeyLookup:
-    """Map one text field to an id appended as an extra ``COPY`` column (NC: agency name →
-    agency id), and send to the slow path lines with an unknown value or, with
-    ``date_field``, a date in another shape than the SQL validation accepts or before
-    ``min_year`` unless the id is ``exempt_id``."""
-
-    field: int
-    ids: dict[bytes, int]
-    date_field: int = -1
-    min_year: int = 0
-    exempt_id: int = -1
-
-    @functools.cached_property
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(sorted hashes, byte offsets, concatenated bytes, ids) for :func:`_screen`,
-        built once per lookup."""
-        entries = sorted(
-            (int(_fnv(np.frombuffer(key, np.uint8), 0, len(key))), key, value)
-            for key, value in self.ids.items()
-        )
-        hashes = np.array([entry[0] for entry in entries], dtype=np.uint64)
-        offsets = np.zeros(len(entries) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([len(entry[1]) for entry in entries])
-        data = np.frombuffer(b"".join(entry[1] for entry in entries) or b"\0", np.uint8)
-        values = np.array([entry[2] for entry in entries], dtype=np.int64)
-        return hashes, offsets, data, values
-
-
-_NO_LOOKUP = (np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(1, np.uint8),
-              np.zeros(0, np.int64))
-
-
-def _slow_mask(arr: np.ndarray, ends: np.ndarray, width: int, non_text: np.ndarray,
-               allowed: np.ndarray, lookup: KeyLookup | None = None,
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """(slow, ids, padded) per line (``ends`` = newline positions); see :func:`_screen`."""
-    if lookup is None:
-        return _screen(arr, len(ends), width, allowed, non_text, IS_WHITESPACE, -1, *_NO_LOOKUP,
-                       -1, 0, -1)
-    return _screen(arr, len(ends), width, allowed, non_text, IS_WHITESPACE, lookup.field,
-                   *lookup.arrays, lookup.date_field, lookup.min_year,
-                   lookup.exempt_id)
 
 
 def field_values_distinct(stream: BinaryIO, field_index: int, trim: bytes) -> set[bytes]:

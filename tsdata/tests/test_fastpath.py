@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nc.fast_rules import stop_date_rule
 from nc.importer import DATE_SHAPES
 from tsdata.imports.fastpath import (
     IS_WHITESPACE,
@@ -137,7 +138,7 @@ def lookup_screen(lines: list[bytes], lookup: KeyLookup) -> tuple[list[bool], li
 def test_lookup_and_cutoff() -> None:
     lookup = KeyLookup(field=1, ids={b"Raleigh PD": 7, b"NC State Highway Patrol": 3,
                                      b"Caf\xe9 PD": 12},
-                       date_field=2, min_year=2002, exempt_id=3)
+                       line_rule=stop_date_rule(date_field=2, cutoff_year=2002, exempt_id=3))
     lines = [
         b"1\tRaleigh PD\t2019-11-10 21:26:49.000",
         b"2\tCaf\xe9 PD\t2002-01-01",
@@ -171,7 +172,8 @@ def test_date_shapes_match_sql_rules(date: str) -> None:
     """The compiled date check accepts exactly the shapes and ranges the SQL validation
     accepts, after trimming (days beyond the month's end are left to PostgreSQL, which
     refuses them)."""
-    lookup = KeyLookup(field=1, ids={b"PD": 1}, date_field=2, min_year=0)
+    lookup = KeyLookup(field=1, ids={b"PD": 1},
+                       line_rule=stop_date_rule(date_field=2, cutoff_year=0, exempt_id=-1))
     slow, _ = lookup_screen([b"1\tPD\t" + date.encode()], lookup)
     date = date.strip(" ")  # both paths trim the field first
     digits_as_nine = "".join("9" if ch.isdigit() else ch for ch in date)
