@@ -31,10 +31,6 @@ from tsdata.imports.rawlines import CHUNK_SIZE, RAW_COPY_OPTIONS, raw_lines_copy
 from tsdata.imports.report import ImportReport, Progress
 from tsdata.imports.staging import STAGING_SCHEMA as STAGING
 
-# The Stop.txt fields the officer summary's counting reads (``nc.summary_stream``):
-# StopDate, Purpose, EngageForce, OfficerId.
-STREAMED_STOP_FIELDS = (2, 3, 8, 12)
-
 
 def file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: ImportReport,
               subset: tuple[int, int] | None, agencies: AgencyResolution,
@@ -102,7 +98,7 @@ def file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Import
         cursor.execute(insert_sql(spec, f"SELECT * FROM {table}").replace("{staging}", STAGING))
         counts.loaded = fast_rows + cursor.rowcount
         if streamed is not None and spec.table == "nc_stop":
-            chunks = _classified_stops(conn, table)
+            chunks = _classified_stops(conn, table, streamed.layout.slow_stop_fields)
             try:
                 streamed.run_guarded(streamed.slow_stops_classified, chunks)
             finally:
@@ -111,11 +107,11 @@ def file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Import
         cursor.execute(f"DROP TABLE {STAGING}.{spec.raw_table}, {table}")
 
 
-def _classified_stops(conn, table: str, rows_per_chunk: int = 20_000):
+def _classified_stops(conn, table: str, fields: tuple[int, ...], rows_per_chunk: int = 20_000):
     """The classified slow Stop.txt lines with a stop id, for the officer counts: chunks
-    of (stop id, loaded?, the fields they read, agency id), through a server-side cursor
+    of (stop id, loaded?, the ``fields`` they read, agency id), through a server-side cursor
     (a million slow lines would otherwise be a few hundred MB of Python objects)."""
-    columns = ", ".join(field_column(index) for index in STREAMED_STOP_FIELDS)
+    columns = ", ".join(field_column(index) for index in fields)
     with conn.cursor(name="classified_stops", withhold=True) as cursor:
         cursor.itersize = rows_per_chunk
         cursor.execute(f"SELECT own_key, reason IS NULL, {columns}, agency_id "

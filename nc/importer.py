@@ -31,7 +31,7 @@ from pathlib import Path
 
 from nc.agency_resolution import AgencyResolution  # noqa: F401 - importable from here
 from nc.fast_rules import agency_lookup  # noqa: F401 - importable from here
-from nc.file_load import STREAMED_STOP_FIELDS, file_load  # noqa: F401 - importable from here
+from nc.file_load import file_load
 from nc.raw_files import (  # noqa: F401 - the file definitions stay importable from here
     CHARSETS,
     CUTOFF_YEAR,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from tsdata.imports.fastpath import IS_WHITESPACE, _fnv
+from tsdata.imports.line_screen import IS_WHITESPACE, fnv_hash
 
 # Per stop id, one byte: the category code (1-31) of its single driver (or 0) and flags.
 DRIVER_CODE = 31
@@ -140,7 +140,7 @@ def flag_set(state, stop_ids, flag):
 @numba.njit(nogil=True, cache=True)
 def officer_index(arr, start, stop, agency, slots, hashes, agencies, lengths, names, used):
     """Index of (agency, officer id bytes) in the interning table, added if new."""
-    value = _fnv(arr, start, stop) ^ np.uint64(agency)
+    value = fnv_hash(arr, start, stop) ^ np.uint64(agency)
     mask = slots.size - 1
     slot = np.int64(value & np.uint64(mask))
     length = stop - start

@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 
 from nc import stats as nc_stats_module
-from nc.importer import STREAMED_STOP_FIELDS
+from nc.raw_files import field_index
 from nc.services import nc_import_run
 from nc.stats import DRIVER_TYPE, SEARCH_TYPE_MEASURES, STOP_MEASURES, nc_stats
 from nc.summary_stream import LayoutUnsupported, SummaryStream, stream_layout
@@ -30,13 +30,15 @@ EXTRA_SEARCH_TYPE = (Measure("arrest_searches", "search", when="driver_arrest"),
 
 def test_nc_definitions_are_streamed_whole():
     """Every NC measure is one the stream counts: no summary falls back to SQL because of
-    its definitions, and the slow Stop.txt fields the importer hands back are the ones
-    the layout reads."""
+    its definitions; the Stop.txt fields it reads (and the importer hands back for slow
+    lines) are the ones the definitions name."""
     layout = stream_layout(nc_stats_module.STATS, driver_type=DRIVER_TYPE)
     assert layout.stops.names == ("stops", "searches", "use_of_force", "contraband")
     assert layout.conditions == ("engage_force",)
     assert layout.list_mask == 0  # only searched stops carry measures beyond the count
-    assert layout.slow_stop_fields == STREAMED_STOP_FIELDS
+    assert layout.slow_stop_fields == tuple(
+        field_index("Stop.txt", name)
+        for name in ("date", "purpose", "engage_force", "officer_id"))
     assert SummaryStream().usable
 
 
