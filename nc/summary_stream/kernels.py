@@ -230,6 +230,8 @@ def stops_count(arr, starts, stops, roles, conditions, list_mask, agency_ids, st
         state[stop_id] = flags | COUNTED
         group = (officer << 19) | (year << 11) | (detail << 6) | (flags & DRIVER_CODE)
         _count_add(groups, np.uint64(group), used)
+        if not flags & SEARCHED and list_mask == 0:
+            continue  # most stops: nothing but the count
         set_flags = np.int64(0)
         for k in range(conditions.size):
             # A loaded flag is exactly "0" or "1" (anything else fails the typed COPY).
