@@ -97,7 +97,7 @@ def file_load(conn, spec: FileSpec, *, zip_path: Path, size: int, report: Import
                        + classified.replace("{staging}", STAGING))
         cursor.execute(insert_sql(spec, f"SELECT * FROM {table}").replace("{staging}", STAGING))
         counts.loaded = fast_rows + cursor.rowcount
-        if streamed is not None and spec.table == "nc_stop":
+        if streamed is not None and streamed.usable and spec.table == "nc_stop":
             chunks = _classified_stops(conn, table, streamed.layout.slow_stop_fields)
             try:
                 streamed.run_guarded(streamed.slow_stops_classified, chunks)

@@ -40,9 +40,11 @@ class SummaryStream(StreamOutput):
         self.scheme = stats.categories
         self.usable = True
         try:
-            self.layout = layout or stream_layout(stats, driver_type=DRIVER_TYPE)
+            self.layout: StreamLayout | None = layout or stream_layout(
+                stats, driver_type=DRIVER_TYPE)
         except LayoutUnsupported as error:
             logger.warning("streamed officer counts off: %s", error)
+            self.layout = None
             self.usable = False
             return
         self._layout_arrays()

@@ -48,7 +48,12 @@ def test_nc_definitions_are_streamed_whole():
     ((*STOP_MEASURES, Measure("odd", "stop", when="no_such_column")), "no column"),
     (STOP_MEASURES[1:], "exactly one plain count of stops"),
 ])
-def test_a_definition_the_stream_cannot_count_turns_it_off(measures, message, caplog):
+def test_a_definition_the_stream_cannot_count_turns_it_off(measures, message, caplog,
+                                                          monkeypatch):
+    """A unit the stream has no count for, a condition that is not a Stop.txt flag (or
+    not a column at all), or no plain count of stops: the layout says which, and a
+    stream built on such definitions is off from the start."""
+    original = StateDefinition.stats_config
     stats = dataclasses.replace(
         nc_stats_module.STATS,
         tables={**nc_stats_module.STATS.tables, "stop": dataclasses.replace(
@@ -56,6 +61,12 @@ def test_a_definition_the_stream_cannot_count_turns_it_off(measures, message, ca
     )
     with pytest.raises(LayoutUnsupported, match=message):
         stream_layout(stats, driver_type=DRIVER_TYPE)
+    # An import counting with such definitions keeps its stream off (SQL builds it all).
+    monkeypatch.setattr(StateDefinition, "stats_config",
+                        lambda self: stats if self.key == "nc" else original(self))
+    stream = SummaryStream()
+    assert not stream.usable and stream.layout is None
+    assert "streamed officer counts off" in caplog.text
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)
