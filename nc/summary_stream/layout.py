@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nc.raw_files import column_spec, field_index
+from nc.raw_files import Column, column_spec, field_index
 from tsdata.stats.definitions import (
     PURPOSE,
     SEARCH_TYPE,
@@ -66,6 +66,10 @@ class FieldRoles:
         return cls(np.array(fields, np.int64),
                    {role: fields.index(position) for role, position in positions.items()})
 
+    def raw(self, role: str) -> int:
+        """The 0-based raw field of ``role`` in its file."""
+        return int(self.fields[self.column[role]])
+
 
 @dataclass(frozen=True)
 class StreamLayout:
@@ -101,7 +105,7 @@ class StreamLayout:
     def slow_stop_fields(self) -> tuple[int, ...]:
         """Stop.txt fields (0-based) besides the id that the counting reads, ascending: the
         columns the validation in SQL hands back for its loaded lines."""
-        id_field = self.stop.fields[self.stop.column["id"]]
+        id_field = self.stop.raw("id")
         return tuple(int(field) for field in self.stop.fields if field != id_field)
 
 
@@ -115,12 +119,11 @@ def _table_layout(stats: StateStats, table: str) -> TableLayout:
     return TableLayout(summary.detail, summary.measures)
 
 
-def _has_column(filename: str, column: str) -> bool:
+def _column(filename: str, column: str) -> Column:
     try:
-        field_index(filename, column)
-    except KeyError:
-        return False
-    return True
+        return column_spec(filename, column)
+    except KeyError as error:
+        raise LayoutUnsupported(str(error)) from None
 
 
 def stream_layout(stats: StateStats, *, driver_type: str) -> StreamLayout:
@@ -138,8 +141,7 @@ def stream_layout(stats: StateStats, *, driver_type: str) -> StreamLayout:
         raise LayoutUnsupported("the search-type summary counts searches only")
     conditions = tuple(dict.fromkeys(
         m.when for m in (*stops.measures, *search_types.measures) if m.when))
-    if any(column_spec("Stop.txt", name).kind != "flag" for name in conditions
-           if _has_column("Stop.txt", name)):
+    if any(_column("Stop.txt", name).kind != "flag" for name in conditions):
         raise LayoutUnsupported("a measure's condition is not a Stop.txt flag")
     if len(conditions) > MAX_CONDITIONS:
         raise LayoutUnsupported(f"more than {MAX_CONDITIONS} stop flags")
@@ -151,7 +153,7 @@ def stream_layout(stats: StateStats, *, driver_type: str) -> StreamLayout:
     sql_columns = (scheme.override[0] if scheme.override else scheme.label_column,
                    scheme.label_column)
     raw_columns = [column.split(".", 1)[-1] for column in sql_columns]
-    if any(column_spec("PERSON.txt", column).max_length > 2 for column in raw_columns):
+    if any(_column("PERSON.txt", column).max_length > 2 for column in raw_columns):
         raise LayoutUnsupported("a category column longer than two bytes")
     return StreamLayout(
         stops=stops,

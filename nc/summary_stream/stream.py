@@ -83,8 +83,7 @@ class SummaryStream(StreamOutput):
         self._person_roles = np.array([person["type"], person["first"], person["second"]],
                                       np.int64)
         self._driver = np.frombuffer(layout.driver_type, np.uint8)
-        self._contraband_search_field = int(
-            layout.contraband.fields[layout.contraband.column["search"]])
+        self._contraband_search_field = layout.contraband.raw("search")
 
     # ---- per-stop state ----------------------------------------------------------------
     def _state_reach(self, stop_ids: np.ndarray) -> bool:
@@ -212,8 +211,7 @@ class SummaryStream(StreamOutput):
         if (self.state[ids] & k.COUNTED).any():
             self.usable = False  # also on a counted line
             return
-        id_field = int(self.layout.stop.fields[self.layout.stop.column["id"]])
-        positions = (id_field, *self.layout.slow_stop_fields)
+        positions = (self.layout.stop.raw("id"), *self.layout.slow_stop_fields)
         lines, agency_ids, left = [], [], [row[0] for row in rows if not row[1]]
         for stop_id, loaded, *values, agency_id in rows:
             if not loaded or agency_id is None:

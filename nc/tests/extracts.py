@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-FILE_NAMES = ("Stop.txt", "PERSON.txt", "Search.txt", "Contraband.txt", "SearchBasis.txt")
+from nc.raw_files import FILE_NAMES
 
 
 def tsv(*rows: tuple) -> bytes:

@@ -25,9 +25,9 @@ from tsdata.imports.staging import (
     ImportBusyError,
     ImportValidationError,
     StagingImport,
-    _lock_key,
     state_connection,
 )
+from tsdata.imports.staging.connections import lock_key
 from tsdata.models import StateFacts
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
@@ -75,7 +75,7 @@ def test_concurrent_import_is_refused(tmp_path):
     holder = state_connection("nc")
     try:
         with holder.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key("nc")])
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock_key("nc")])
         with pytest.raises(ImportBusyError, match="Another NC import is running"):
             nc_import_run(zip_path=simple_extract(tmp_path / "a.zip", [RALEIGH]), prime=False)
     finally:

@@ -133,8 +133,6 @@ def _extra_rows() -> dict[str, list[tuple]]:
             ("nc_officersearchtypesummary", "officer_id", ["arrest_searches"]),
             ("nc_searchtypesummary", "agency_id", ["arrest_searches"]),
         ):
-            cursor.execute(f"SELECT agency_id, {detail}, {', '.join(names)}, * FROM {table} "
-                           f"ORDER BY 1, 2, 3")
-            rows[table] = sorted(tuple(row[:2 + len(names)]) + tuple(row[2 + len(names):])
-                                 for row in cursor.fetchall())
+            cursor.execute(f"SELECT agency_id, {detail}, {', '.join(names)}, * FROM {table}")
+            rows[table] = sorted(cursor.fetchall())
     return rows

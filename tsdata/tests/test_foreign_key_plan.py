@@ -1,11 +1,11 @@
-"""How the staged FK checks are steered (``StagingImport._foreign_keys_plan``)."""
+"""How the staged FK checks are steered (``staging.foreign_keys.foreign_keys_plan``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tsdata.imports.report import ImportReport
-from tsdata.imports.staging import STAGING_SCHEMA, StagingImport, state_connection
+from tsdata.imports.staging import STAGING_SCHEMA, state_connection
+from tsdata.imports.staging.foreign_keys import foreign_keys_plan
 
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
@@ -36,16 +36,15 @@ def test_fk_checks_use_lookups_for_small_children_and_merges_along_indexes():
                 f"CREATE INDEX unindexed_other_pid ON {s}.unindexed (other, pid);"
                 f"ANALYZE {s}.parent, {s}.small, {s}.indexed, {s}.unindexed"
             )
-            staging = StagingImport("nc", [], ImportReport(state="nc"))
             fk = [("fk", f"FOREIGN KEY (pid) REFERENCES {s}.parent(id)")]
             expected = {"small": ("off", "off"), "indexed": ("off", "on"),
                         "unindexed": ("on", "on")}
             for table, settings in expected.items():
-                with staging._foreign_keys_plan(cursor, table, fk):
+                with foreign_keys_plan(cursor, table, fk):
                     assert _join_settings(cursor) == settings, table
                 assert _join_settings(cursor) == ("on", "on")
             # The merge plan is what the check then runs (the FK columns lead an index).
-            with staging._foreign_keys_plan(cursor, "indexed", fk):
+            with foreign_keys_plan(cursor, "indexed", fk):
                 cursor.execute(
                     f"EXPLAIN SELECT c.pid FROM ONLY {s}.indexed c LEFT JOIN ONLY {s}.parent p "
                     "ON p.id = c.pid WHERE p.id IS NULL AND c.pid IS NOT NULL"

@@ -61,7 +61,7 @@ def test_fks_between_complete_children_are_checked_ahead(orphan_search):
         # nc_search → nc_person is checked; the FKs to the unkeyed nc_stop are not added
         # yet, and nc_person (whose only FK refers to nc_stop) has none.
         assert _staged_fks(staging) == {("nc_search", "nc_person"): not orphan_search}
-        assert staging._fk_violated == (["nc_search"] if orphan_search else [])
+        assert staging.foreign_keys.violated == (["nc_search"] if orphan_search else [])
         # ``build`` adds and checks the rest, and does not stage the early one again.
         staging.keys_build("nc_stop", indexes=False)
         staging.build()

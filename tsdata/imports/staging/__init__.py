@@ -55,7 +55,6 @@ The modules:
 
 from tsdata.imports.staging.catalog import LIVE_SCHEMA, OLD_SCHEMA, STAGING_SCHEMA, table_exists
 from tsdata.imports.staging.connections import SESSION_SETTINGS, state_connection
-from tsdata.imports.staging.connections import lock_key as _lock_key
 from tsdata.imports.staging.context import STOPS_BY_AGENCY_READ, staging_import
 from tsdata.imports.staging.copyio import BytesIterReader
 from tsdata.imports.staging.errors import ImportBusyError, ImportError_, ImportValidationError
@@ -80,7 +79,6 @@ __all__ = [
     "ImportError_",
     "ImportValidationError",
     "StagingImport",
-    "_lock_key",  # nc/tests/test_import.py takes the lock as a concurrent import would
     "external_foreign_keys_drop_politely",
     "schema_drop_politely",
     "staging_import",

@@ -9,7 +9,6 @@ and the advisory lock, creates the staged tables, and puts the parts together in
 
 from __future__ import annotations
 
-import collections
 import contextlib
 from collections.abc import Callable, Iterable
 
@@ -27,7 +26,7 @@ from tsdata.imports.staging.catalog import (
 )
 from tsdata.imports.staging.connections import ImportConnections, lock_key, state_connection
 from tsdata.imports.staging.errors import ImportBusyError, ImportValidationError
-from tsdata.imports.staging.foreign_keys import ForeignKey, ForeignKeyChecks, foreign_keys_plan
+from tsdata.imports.staging.foreign_keys import ForeignKeyChecks
 from tsdata.imports.staging.keys import KeysAndStatistics
 from tsdata.imports.staging.polite import (
     external_foreign_keys_drop_politely,
@@ -331,17 +330,3 @@ class StagingImport(ImportConnections, KeysAndStatistics):
             self.swap()
         with self.report.phase("drop old tables"):
             self.after_swap_run()
-
-    # ---- the FK checks' state under the names the unit tests in tsdata/tests/ use ------
-    _foreign_keys_plan = staticmethod(foreign_keys_plan)
-
-    @property
-    def _early_fk_queue(self) -> collections.deque:
-        return self.foreign_keys.early_queue
-
-    @property
-    def _fk_violated(self) -> list[str]:
-        return self.foreign_keys.violated
-
-    def _early_fk_take(self, *, indexed_only: bool) -> ForeignKey | None:
-        return self.foreign_keys.early_take(indexed_only=indexed_only)
