@@ -159,6 +159,11 @@ def server_start(port: int, workers: int) -> subprocess.Popen:
          "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
+    return server_ready_wait(process, port)
+
+
+def server_ready_wait(process: subprocess.Popen, port: int) -> subprocess.Popen:
+    """``process`` once its /healthz answers 200 (killed after a minute without)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

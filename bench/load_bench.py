@@ -52,6 +52,7 @@ from bench.api_bench import (  # noqa: E402 - the project root must be importabl
     django_setup,
     machine_description,
     raw_data_generate,
+    server_ready_wait,
     subjects_pick,
 )
 
@@ -132,15 +133,7 @@ def server_start(port: int, env: dict) -> subprocess.Popen:
          "traffic_stops.wsgi:application"],
         cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
+    return server_ready_wait(process, port)
 
 
 def get(port: int, path: str) -> tuple[int, str]:
